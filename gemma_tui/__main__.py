@@ -1,0 +1,3 @@
+from gemma_tui.cli import main
+
+raise SystemExit(main())

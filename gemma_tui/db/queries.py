@@ -1,0 +1,55 @@
+"""Named SQL queries, loaded once from the `.sql` files beside this module.
+
+A file holds queries separated by `-- name: NAME` lines. This module is the
+one place where SQL text enters Python; everything else asks for a query by
+name. Identifiers (role names) are composed with `psycopg.sql`, never
+formatted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from psycopg import sql
+
+_NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+
+
+class Queries:
+    """The queries of one `.sql` file, by name."""
+
+    def __init__(self, text: str) -> None:
+        self._queries = _split(text)
+
+    def __getitem__(self, name: str) -> sql.SQL:
+        return sql.SQL(self._queries[name])  # type: ignore[arg-type]  # text comes from our own files
+
+    def with_identifiers(self, name: str, **identifiers: str) -> sql.Composed:
+        """The query with `{placeholder}`s filled by quoted identifiers."""
+        quoted = {key: sql.Identifier(value) for key, value in identifiers.items()}
+        return self[name].format(**quoted)
+
+    def names(self) -> list[str]:
+        return sorted(self._queries)
+
+
+@cache
+def load(name: str, package: str = "gemma_tui.db.sql") -> Queries:
+    """The queries of `<package>/<name>.sql`."""
+    text = resources.files(package).joinpath(f"{name}.sql").read_text("utf-8")
+    return Queries(text)
+
+
+def _split(text: str) -> dict[str, str]:
+    parts = _NAME.split(text)
+    queries: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        queries[name] = _strip_comments(body)
+    return queries
+
+
+def _strip_comments(body: str) -> str:
+    lines = [line for line in body.splitlines() if not line.lstrip().startswith("--")]
+    return "\n".join(lines).strip().rstrip(";")

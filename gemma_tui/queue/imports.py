@@ -1,0 +1,250 @@
+"""Enqueueing and deciding imports, and reading them back.
+
+Every write here runs as the role that asks for it, so the database's own
+rights decide who may enqueue or review what.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from gemma_tui.db import Connection
+from gemma_tui.db.queries import load
+from gemma_tui.errors import (
+    BadJobData,
+    GemmaError,
+    NotFound,
+    NotPending,
+    UnknownKind,
+    readable,
+)
+from gemma_tui.queue import rules
+from gemma_tui.queue.kinds import REVIEW_SUFFIX, Registry
+
+MAX_DATA_BYTES = 256 * 1024
+LIVE_STATES = ("queued", "running", "pending", "reviewed")
+
+_Q = load("queue")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One import as lists show it."""
+
+    id: int
+    state: str
+    kind: str
+    username: str
+    signer: str | None
+    enqueued: datetime
+    due: datetime
+    changed: datetime
+    tries_left: int | None
+    summary: Any
+    warnings: int
+    errors: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "username": self.username,
+            "signer": self.signer,
+            "enqueued": self.enqueued.isoformat(),
+            "due": self.due.isoformat(),
+            "changed": self.changed.isoformat(),
+            "tries_left": self.tries_left,
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    seq: int
+    import_id: int
+    time: datetime
+    level: str
+    message: str
+
+
+def check_data(text: str) -> Any:
+    """The decoded job data, or a BadJobData saying what is wrong with it."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
+        raise BadJobData(f"job data is larger than {MAX_DATA_BYTES // 1024} KiB")
+    if "\x00" in text:
+        raise BadJobData("job data contains a NUL character")
+    try:
+        decoded = json.loads(text)
+        text.encode("utf-8")
+    except json.JSONDecodeError as error:
+        raise BadJobData(f"job data is not JSON: {error}") from None
+    except UnicodeEncodeError:
+        raise BadJobData("job data contains a lone surrogate") from None
+    if "\\u0000" in text:
+        raise BadJobData("job data contains a NUL character")
+    return decoded
+
+
+def enqueue(
+    conn: Connection,
+    registry: Registry,
+    kind: str,
+    data: str,
+    *,
+    user: str | None = None,
+    due: datetime | None = None,
+    tries: int | None = None,
+    retry_wait: timedelta | None = None,
+    send_email: bool = False,
+) -> int:
+    """Queues an import as `user` (or the connection's role); returns its id."""
+    if kind not in registry or kind.endswith(REVIEW_SUFFIX):
+        raise UnknownKind(f"unknown kind {kind!r}; known: {_known(registry)}")
+    check_data(data)
+    if due is not None and due.tzinfo is None:
+        raise GemmaError("due time has no time zone")
+    params = {
+        "kind": kind,
+        "due": due,
+        "tries": rules.clip_tries(tries),
+        "retry_wait": rules.clip_wait(retry_wait),
+        "send_email": send_email,
+        "data": data,
+    }
+    return _insert_as(conn, user, params)
+
+
+def decide(
+    conn: Connection,
+    registry: Registry,
+    import_id: int,
+    accept: bool,
+    *,
+    reviewer: str | None = None,
+) -> int:
+    """Records a decision on a pending import; returns the review import's id.
+
+    The review import and the `reviewed` state are written in one
+    transaction, with the import's row locked, so of two reviewers deciding
+    at once exactly one wins.
+    """
+    try:
+        with conn.transaction():
+            _act_as(conn, reviewer)
+            _state, kind = _lock_pending(conn, import_id)
+            if kind not in registry:
+                raise UnknownKind(f"#{import_id} has unknown kind {kind!r}")
+            review_id = _insert_review(conn, kind, import_id, accept)
+            conn.execute(_Q["mark_reviewed"], {"id": import_id})
+    except psycopg.Error as error:
+        raise readable(error) from error
+    return review_id
+
+
+def review_outcome(conn: Connection, import_id: int, review_id: int) -> str | None:
+    """`accepted`/`declined` once carried out, `retrying` when the review
+    import failed and was queued again, None while it is still waiting."""
+    row = conn.execute(
+        _Q["review_state"], {"id": import_id, "review_id": review_id}
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"cannot find import #{import_id}")
+    state, review_queued = str(row[0]), bool(row[1])
+    if state in ("accepted", "declined"):
+        return state
+    return None if review_queued else "retrying"
+
+
+def imports_in(
+    conn: Connection, states: tuple[str, ...], limit: int = 500
+) -> list[ImportRow]:
+    """Imports in the given states, newest first."""
+    rows = conn.execute(
+        _Q["imports_in_states"], {"states": list(states), "limit": limit}
+    ).fetchall()
+    return [_import_row(row) for row in rows]
+
+
+def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, Any]]:
+    """One import and its details (data, retry wait, email flag)."""
+    row = conn.execute(_Q["import_by_id"], {"id": import_id}).fetchone()
+    if row is None:
+        raise NotFound(f"cannot find import #{import_id}")
+    details = {"data": row[12], "retry_wait": row[13], "send_email": row[14]}
+    return _import_row(row[:12]), details
+
+
+def logs_of(conn: Connection, import_id: int) -> list[LogLine]:
+    rows = conn.execute(_Q["logs_of_import"], {"id": import_id}).fetchall()
+    return [LogLine(*row) for row in rows]
+
+
+def logs_after(conn: Connection, after: int, limit: int = 1000) -> list[LogLine]:
+    """Log lines of every import written after sequence number `after`."""
+    rows = conn.execute(_Q["logs_after"], {"after": after, "limit": limit})
+    return [LogLine(*row) for row in rows.fetchall()]
+
+
+def recent_logs(conn: Connection, limit: int) -> list[LogLine]:
+    rows = conn.execute(_Q["recent_logs"], {"limit": limit}).fetchall()
+    return [LogLine(*row) for row in rows]
+
+
+def _insert_as(conn: Connection, user: str | None, params: dict[str, Any]) -> int:
+    try:
+        with conn.transaction():
+            _act_as(conn, user)
+            row = conn.execute(_Q["enqueue"], params).fetchone()
+    except psycopg.Error as error:
+        raise readable(error) from error
+    assert row is not None
+    return int(row[0])
+
+
+def _act_as(conn: Connection, role: str | None) -> None:
+    if role is not None:
+        conn.execute(_Q.with_identifiers("set_local_role", role=role))
+
+
+def _lock_pending(conn: Connection, import_id: int) -> tuple[str, str]:
+    row = conn.execute(_Q["lock_for_decision"], {"id": import_id}).fetchone()
+    if row is None:
+        raise NotFound(f"cannot find import #{import_id}")
+    state, kind = str(row[0]), str(row[1])
+    if state != "pending":
+        raise NotPending(f"#{import_id} is not pending")
+    return state, kind
+
+
+def _insert_review(conn: Connection, kind: str, import_id: int, accept: bool) -> int:
+    params = {
+        "kind": kind + REVIEW_SUFFIX,
+        "due": None,
+        "tries": rules.REVIEW_TRIES,
+        "retry_wait": rules.REVIEW_RETRY_WAIT,
+        "send_email": False,
+        "data": json.dumps({"id": import_id, "accepted": accept}),
+    }
+    row = conn.execute(_Q["enqueue"], params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _import_row(row: tuple[Any, ...]) -> ImportRow:
+    summary = row[9]
+    with contextlib.suppress(json.JSONDecodeError):
+        summary = json.loads(summary) if summary else None
+    return ImportRow(*row[:9], summary, int(row[10]), int(row[11]))
+
+
+def _known(registry: Registry) -> str:
+    return ", ".join(entry.name for entry in registry.base_kinds()) or "none"

@@ -1,0 +1,87 @@
+"""Dependency locks: exclusive and shared resources held by running imports.
+
+An import may start only if none of its exclusive resources is held in any
+mode and none of its shared resources is held exclusively. The table lives
+in the runner's memory, so it dies with the process that holds it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gemma_tui.queue.kinds import Dependencies
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One resource as it is held now."""
+
+    resource: str
+    mode: str  # "exclusive" or "shared"
+    holders: tuple[int, ...]
+    since: datetime
+
+
+@dataclass(slots=True)
+class _Held:
+    exclusive_holder: int | None
+    shared_holders: dict[int, datetime]
+    since: datetime
+
+
+class DependencyLocks:
+    """Thread-safe table of held resources."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, _Held] = {}
+
+    def available(self, deps: Dependencies) -> bool:
+        with self._lock:
+            return self._available(deps)
+
+    def acquire(self, import_id: int, deps: Dependencies) -> bool:
+        """Takes every resource of `deps` for the import, or none of them."""
+        now = datetime.now(UTC)
+        with self._lock:
+            if not self._available(deps):
+                return False
+            for resource in deps.exclusive:
+                self._held[resource] = _Held(import_id, {}, now)
+            for resource in deps.shared:
+                held = self._held.setdefault(resource, _Held(None, {}, now))
+                held.shared_holders[import_id] = now
+            return True
+
+    def release(self, import_id: int) -> None:
+        with self._lock:
+            for resource in list(self._held):
+                held = self._held[resource]
+                held.shared_holders.pop(import_id, None)
+                if held.exclusive_holder == import_id or (
+                    held.exclusive_holder is None and not held.shared_holders
+                ):
+                    del self._held[resource]
+
+    def snapshot(self) -> list[Holding]:
+        """Every held resource, sorted by name."""
+        with self._lock:
+            return [self._holding(name) for name in sorted(self._held)]
+
+    def _available(self, deps: Dependencies) -> bool:
+        if any(resource in self._held for resource in deps.exclusive):
+            return False
+        return all(
+            self._held[resource].exclusive_holder is None
+            for resource in deps.shared
+            if resource in self._held
+        )
+
+    def _holding(self, resource: str) -> Holding:
+        held = self._held[resource]
+        if held.exclusive_holder is not None:
+            return Holding(resource, "exclusive", (held.exclusive_holder,), held.since)
+        holders = tuple(sorted(held.shared_holders))
+        return Holding(resource, "shared", holders, min(held.shared_holders.values()))

@@ -1,0 +1,121 @@
+"""Shared fixtures: a real PostgreSQL, and a fresh database for every test.
+
+The server is the embedded one, started once per session in a temporary
+directory, unless GEMMA_TUI_TEST_DSN names another. The schema is migrated
+once into a template database; each test gets its own copy of it, which
+takes a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from gemma_tui.db import Connection, connect
+from gemma_tui.db.migrate import migrate
+from gemma_tui.db.server import start_embedded
+
+# Snapshots must not depend on the caller's colour preference.
+os.environ.pop("NO_COLOR", None)
+
+TEMPLATE = "gemma_tui_template"
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def server_dsn() -> Iterator[str]:
+    """The maintenance connection string of the test server."""
+    if dsn := os.environ.get("GEMMA_TUI_TEST_DSN"):
+        yield dsn
+        return
+    with tempfile.TemporaryDirectory(prefix="gemma-tui-test-") as directory:
+        yield start_embedded(Path(directory) / "pgdata")
+
+
+@pytest.fixture(scope="session")
+def template(server_dsn: str) -> str:
+    with connect(server_dsn) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(TEMPLATE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
+    with connect(with_database(server_dsn, TEMPLATE)) as conn:
+        migrate(conn)
+        create_test_roles(conn)
+        create_toy_table(conn)
+    return TEMPLATE
+
+
+@pytest.fixture
+def dsn(server_dsn: str, template: str) -> Iterator[str]:
+    """A database of its own for one test, already migrated."""
+    name = f"gemma_tui_test_{os.getpid()}_{next(_numbers)}"
+    create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+        sql.Identifier(name), sql.Identifier(template)
+    )
+    with connect(server_dsn) as conn:
+        conn.execute(create)
+    yield with_database(server_dsn, name)
+    with connect(server_dsn) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+
+
+@pytest.fixture
+def conn(dsn: str) -> Iterator[Connection]:
+    with connect(dsn) as connection:
+        yield connection
+
+
+def with_database(dsn: str, database: str) -> str:
+    parts = conninfo_to_dict(dsn)
+    parts["dbname"] = database
+    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
+
+
+def create_test_roles(conn: Connection) -> None:
+    """Roles the tests act as: two importers and a reviewer."""
+    for role, group in (
+        ("alice", "gemma_importer"),
+        ("bob", "gemma_importer"),
+        ("rita", "gemma_reviewer"),
+        ("mallory", None),
+    ):
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+        if group:
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(
+                    sql.Identifier(group), sql.Identifier(role)
+                )
+            )
+
+
+def create_toy_table(conn: Connection) -> None:
+    """The staging table of the toy kinds in tests/toy.py."""
+    conn.execute(
+        "CREATE SCHEMA toy;"
+        "CREATE TABLE toy.items (id bigserial PRIMARY KEY, label text NOT NULL,"
+        " staging_done boolean NOT NULL DEFAULT false);"
+        "GRANT USAGE ON SCHEMA toy TO gemma_importer;"
+        "GRANT ALL ON ALL TABLES IN SCHEMA toy TO gemma_importer;"
+        "GRANT ALL ON ALL SEQUENCES IN SCHEMA toy TO gemma_importer;"
+    )
+
+
+__all__ = ["DATA", "psycopg", "with_database"]
