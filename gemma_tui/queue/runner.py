@@ -288,11 +288,11 @@ class Runner:
             conn.close()
 
     def _failure(self, claim: Claim, error: BaseException) -> Outcome:
-        trace = "".join(traceback.format_exception(error)).rstrip()
         head = str(error).strip() or type(error).__name__
-        outcome = Outcome(
-            "failed", lines=[("error", f"error in import: {head}\n{trace}")]
-        )
+        if not isinstance(error, GemmaError):
+            # Expected faults (a bad file, a missing right) need no traceback.
+            head += "\n" + "".join(traceback.format_exception(error)).rstrip()
+        outcome = Outcome("failed", lines=[("error", f"error in import: {head}")])
         tries = rules.clip_tries(claim.tries_left)
         outcome.retry = rules.decide_retry(tries, rules.clip_wait(claim.retry_wait))
         if outcome.retry.level and outcome.retry.message:

@@ -1,0 +1,127 @@
+"""The `gemma-tui` command line.
+
+Every mistake a user can make ends in one line on stderr and exit status 2;
+tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gemma_tui import __version__, commands
+from gemma_tui.errors import GemmaError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports usage errors as one line with status 2, like other errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]  # never returns
+        self.exit(EXIT_USAGE, f"gemma-tui: {message} (see --help)\n")
+
+
+def _common(default: object) -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument("--dsn", default=default, help="PostgreSQL connection string")
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default,
+        help="directory of the embedded PostgreSQL",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gemma-tui",
+        description="Operator console for a PostgreSQL import queue.",
+        parents=[_common(None)],
+    )
+    # Given after the command, the options must not reset what was given
+    # before it.
+    common = _common(argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_console(sub, common)
+    _add_simple(sub, common)
+    _add_enqueue(sub, common)
+    _add_reads(sub, common)
+    _add_decide(sub, common)
+    return parser
+
+
+def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    console = sub.add_parser(
+        "console", parents=[common], help="the console with a runner (default)"
+    )
+    console.add_argument(
+        "--no-runner", action="store_true", help="watch only; run no imports"
+    )
+    console.add_argument("--as", dest="reviewer", help="role to decide imports as")
+    sub.add_parser(
+        "demo", parents=[common], help="sample imports on an embedded server"
+    )
+
+
+def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    runner = sub.add_parser("runner", parents=[common], help="headless runner")
+    runner.add_argument("--max-running", type=int, default=4, metavar="N")
+    sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
+    sub.add_parser("kinds", parents=[common], help="list the import kinds")
+
+
+def _add_enqueue(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    enqueue = sub.add_parser("enqueue", parents=[common], help="queue an import")
+    enqueue.add_argument("kind")
+    source = enqueue.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file", type=Path, help="file to import")
+    source.add_argument("--data", help="job data as JSON")
+    enqueue.add_argument("--user", help="role to submit as")
+    enqueue.add_argument("--due", help="ISO time with zone, or +30s, +10m, +2h")
+    enqueue.add_argument("--tries", type=int, help="tries left after a failure")
+    enqueue.add_argument(
+        "--retry-wait", type=float, metavar="SECONDS", help="wait before a retry"
+    )
+    enqueue.add_argument("--wait", action="store_true", help="wait until it ends")
+    enqueue.add_argument("--email", action="store_true", help="mail the outcome")
+
+
+def _add_reads(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    listing = sub.add_parser("list", parents=[common], help="list imports")
+    listing.add_argument("--state", action="append", help="only this state")
+    listing.add_argument("--limit", type=int, default=1000)
+    listing.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", parents=[common], help="one import")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    logs = sub.add_parser("logs", parents=[common], help="the log of one import")
+    logs.add_argument("id", type=int)
+
+
+def _add_decide(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    decide = sub.add_parser("decide", parents=[common], help="accept or decline")
+    decide.add_argument("id", type=int)
+    decide.add_argument("decision", choices=["accept", "decline"])
+    decide.add_argument("--as", dest="reviewer", help="role to decide as")
+    decide.add_argument("--wait", action="store_true", help="wait until carried out")
+    decide.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return commands.run(args)
+    except GemmaError as error:
+        print(f"gemma-tui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

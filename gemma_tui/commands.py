@@ -1,0 +1,209 @@
+"""What each command of the command line does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from gemma_tui.db import Connection
+from gemma_tui.errors import GemmaError
+from gemma_tui.kinds import builtin_registry
+from gemma_tui.queue import imports
+from gemma_tui.queue.kinds import Registry
+from gemma_tui.session import Database, open_database
+
+FINISHED = ("failed", "unchanged", "pending", "accepted", "declined")
+_RELATIVE = re.compile(r"^\+(\d+(?:\.\d+)?)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def run(args: argparse.Namespace) -> int:
+    command = args.command or "console"
+    if command in ("console", "demo", "runner"):
+        from gemma_tui import hosts
+
+        return int(getattr(hosts, command)(args))
+    registry = builtin_registry()
+    database = open_database(args.dsn, args.data_dir)
+    try:
+        handler = _HANDLERS[command]
+        return handler(args, database, registry)
+    finally:
+        database.conn.close()
+
+
+def init_db(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    from gemma_tui.db.migrate import current_version
+
+    print(f"schema at version {current_version(db.conn)} in {db.target.describe()}")
+    return 0
+
+
+def kinds(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    for entry in registry.base_kinds():
+        deps = entry.dependencies
+        print(
+            f"{entry.name:<8} {entry.description}"
+            f"  exclusive: {', '.join(sorted(deps.exclusive)) or '-'}"
+            f"  shared: {', '.join(sorted(deps.shared)) or '-'}"
+            f"  review: {'no' if entry.auto_accept else 'yes'}"
+        )
+    return 0
+
+
+def enqueue(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    data = args.data if args.data is not None else _file_data(args.file)
+    import_id = imports.enqueue(
+        db.conn,
+        registry,
+        args.kind,
+        data,
+        user=args.user,
+        due=parse_due(args.due),
+        tries=args.tries,
+        retry_wait=None
+        if args.retry_wait is None
+        else timedelta(seconds=args.retry_wait),
+        send_email=args.email,
+    )
+    print(import_id)
+    if args.wait:
+        state = _wait_until(db.conn, import_id, FINISHED, timeout=None)
+        print(f"#{import_id} {state}")
+    return 0
+
+
+def list_imports(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    states = tuple(args.state or _ALL_STATES)
+    unknown = sorted(set(states) - set(_ALL_STATES))
+    if unknown:
+        raise GemmaError(
+            f"unknown state {unknown[0]!r}; known: {', '.join(_ALL_STATES)}"
+        )
+    rows = imports.imports_in(db.conn, states, limit=args.limit)
+    if args.json:
+        json.dump([row.as_json() for row in rows], sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{'id':>6} {'state':<9} {'kind':<10} {'user':<14} {'signer':<14} changed")
+    for row in rows:
+        print(
+            f"{row.id:>6} {row.state:<9} {_cell(row.kind, 10)} "
+            f"{_cell(row.username, 14)} {_cell(row.signer or '-', 14)} "
+            f"{row.changed:%Y-%m-%d %H:%M:%S%z}"
+        )
+    return 0
+
+
+def show(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    row, details = imports.get_import(db.conn, args.id)
+    record = row.as_json() | details
+    if args.json:
+        json.dump(record, sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    for key, value in record.items():
+        text = json.dumps(value, ensure_ascii=False) if key == "summary" else value
+        print(f"{key:>11}: {_clean(str(text))}")
+    return 0
+
+
+def logs(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    imports.get_import(db.conn, args.id)
+    for line in imports.logs_of(db.conn, args.id):
+        print(f"{line.time:%Y-%m-%d %H:%M:%S%z} {line.level:<5} {_clean(line.message)}")
+    return 0
+
+
+def decide(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    accept = args.decision == "accept"
+    review_id = imports.decide(
+        db.conn, registry, args.id, accept, reviewer=args.reviewer
+    )
+    print(f"#{args.id} reviewed; review import #{review_id} carries it out")
+    if not args.wait:
+        return 0
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        outcome = imports.review_outcome(db.conn, args.id, review_id)
+        if outcome is not None:
+            print(f"#{args.id} {outcome}")
+            return 0 if outcome != "retrying" else 1
+        time.sleep(0.2)
+    raise GemmaError(f"#{args.id} still waits for a runner to carry out the decision")
+
+
+def parse_due(text: str | None) -> datetime | None:
+    """An absolute time with a zone, or a delay from now like `+10m`."""
+    if text is None:
+        return None
+    if match := _RELATIVE.match(text.strip()):
+        amount = float(match[1])
+        return datetime.now(UTC) + timedelta(**{_UNITS[match[2]]: amount})
+    try:
+        due = datetime.fromisoformat(text)
+    except ValueError:
+        raise GemmaError(f"cannot read due time {text!r}") from None
+    if due.tzinfo is None:
+        raise GemmaError(f"due time {text!r} has no time zone (add Z or +01:00)")
+    return due
+
+
+def _file_data(path: Path) -> str:
+    if not path.is_file():
+        raise GemmaError(f"no such file: {path}")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise GemmaError(f"cannot read {path}: {error.strerror}") from None
+    return json.dumps({"file": str(path.resolve())})
+
+
+def _wait_until(
+    conn: Connection, import_id: int, states: tuple[str, ...], timeout: float | None
+) -> str:
+    while True:
+        row, _ = imports.get_import(conn, import_id)
+        if row.state in states:
+            return row.state
+        time.sleep(0.2)
+
+
+def _cell(text: str, width: int) -> str:
+    text = _clean(text)
+    return text[: width - 1] + "…" if len(text) > width else f"{text:<{width}}"
+
+
+def _clean(text: str) -> str:
+    from gemma_tui.text import clean
+
+    return clean(text)
+
+
+_ALL_STATES = (
+    "queued",
+    "running",
+    "failed",
+    "unchanged",
+    "pending",
+    "accepted",
+    "declined",
+    "reviewed",
+)
+
+_HANDLERS: dict[str, Any] = {
+    "init-db": init_db,
+    "kinds": kinds,
+    "enqueue": enqueue,
+    "list": list_imports,
+    "show": show,
+    "logs": logs,
+    "decide": decide,
+}

@@ -1,0 +1,37 @@
+"""Opening the database for a command: resolve, connect, migrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from gemma_tui.db import Connection, connect
+from gemma_tui.db.migrate import available, current_version, migrate
+from gemma_tui.db.server import Target, resolve
+from gemma_tui.errors import readable
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    target: Target
+    conn: Connection
+
+    @property
+    def dsn(self) -> str:
+        return self.target.dsn
+
+
+def open_database(dsn: str | None, data_dir: Path | None) -> Database:
+    """Connects to the chosen database and brings its schema up to date."""
+    target = resolve(dsn, data_dir)
+    conn = connect(target.dsn)
+    newest = available()[-1].version
+    try:
+        if current_version(conn) != newest:
+            migrate(conn)
+    except psycopg.Error as error:
+        conn.close()
+        raise readable(error) from error
+    return Database(target, conn)
