@@ -45,8 +45,11 @@ def server_dsn() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def template(server_dsn: str) -> str:
     with connect(server_dsn) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(TEMPLATE)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(TEMPLATE)
+            )
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
     with connect(with_database(server_dsn, TEMPLATE)) as conn:
         migrate(conn)

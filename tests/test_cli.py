@@ -1,0 +1,105 @@
+"""The command line, run as a user runs it: a separate process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gemma_tui.db import Connection
+from tests.conftest import DATA
+from tests.running import running, settled, wait_until
+
+EXPORT = DATA / "gauges" / "viadonau_asc" / "20220516062300.asc"
+
+
+def gemma(*args: str, dsn: str | None = None) -> subprocess.CompletedProcess[str]:
+    options = ["--dsn", dsn] if dsn else []
+    return subprocess.run(
+        [sys.executable, "-m", "gemma_tui", *options, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_enqueue_list_show_and_logs(dsn: str, conn: Connection) -> None:
+    """An import queued from the command line is listed, shown and logged."""
+    queued = gemma("enqueue", "gm", "--file", str(EXPORT), "--user", "alice", dsn=dsn)
+    assert queued.returncode == 0, queued.stderr
+    import_id = int(queued.stdout)
+    from gemma_tui.kinds import builtin_registry
+
+    with running(dsn, builtin_registry()):
+        wait_until(lambda: settled(conn, import_id))
+    listed = json.loads(gemma("list", "--json", dsn=dsn).stdout)
+    assert [row["id"] for row in listed] == [import_id]
+    keys = {"id", "kind", "state", "username", "signer", "enqueued", "due", "changed"}
+    assert keys <= set(listed[0])
+    assert listed[0]["state"] == "pending"
+    assert listed[0]["username"] == "alice"
+    shown = json.loads(gemma("show", str(import_id), "--json", dsn=dsn).stdout)
+    assert shown["summary"]["values"] == 588
+    logs = gemma("logs", str(import_id), dsn=dsn).stdout
+    assert "staged 588 of 588 values" in logs
+
+
+def test_decide_waits_for_the_review(dsn: str, conn: Connection) -> None:
+    """`decide --wait` returns once a runner has carried the decision out."""
+    import_id = int(gemma("enqueue", "gm", "--file", str(EXPORT), dsn=dsn).stdout)
+    from gemma_tui.kinds import builtin_registry
+
+    with running(dsn, builtin_registry()):
+        wait_until(lambda: settled(conn, import_id))
+        decided = gemma("decide", str(import_id), "accept", "--wait", dsn=dsn)
+    assert decided.returncode == 0, decided.stderr
+    assert decided.stdout.splitlines()[-1] == f"#{import_id} accepted"
+    again = gemma("decide", str(import_id), "decline", dsn=dsn)
+    assert again.returncode == 2
+    assert again.stderr == f"gemma-tui: #{import_id} is not pending\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("enqueue", "nope", "--data", "{}"), "unknown kind 'nope'"),
+        (("enqueue", "gm", "--data", "{oops"), "job data is not JSON"),
+        (("enqueue", "gm", "--file", "/nonexistent.asc"), "no such file"),
+        (("enqueue", "gm", "--data", "{}", "--due", "2026-01-01T10:00"), "time zone"),
+        (("enqueue", "gm", "--data", "{}", "--user", "nobody_here"), "nobody_here"),
+        (("show", "4711"), "cannot find import #4711"),
+        (("logs", "4711"), "cannot find import #4711"),
+        (("decide", "4711", "accept"), "cannot find import #4711"),
+        (("list", "--state", "lost"), "unknown state 'lost'"),
+        (("show", "x"), "invalid int value"),
+    ],
+)
+def test_a_mistake_is_one_line_and_status_2(
+    dsn: str, conn: Connection, args: tuple[str, ...], message: str
+) -> None:
+    """Every mistake a user can make: one line on stderr, status 2, no row."""
+    result = gemma(*args, dsn=dsn)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert conn.execute("SELECT count(*) FROM import.imports").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "host=/nonexistent-gemma-socket-dir",
+        "postgresql://someone:hunter2@127.0.0.1:1/db",
+        "this is = not a dsn",
+    ],
+)
+def test_an_unusable_server_is_one_line(dsn: str) -> None:
+    """A bad DSN or a server that is down: one line, status 2, no password."""
+    result = gemma("list", dsn=dsn)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "hunter2" not in result.stderr
