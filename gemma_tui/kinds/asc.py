@@ -33,6 +33,8 @@ What is done with faults (every fault becomes a `Problem`, nothing raises):
   key, and a line that repeats an earlier one exactly (same gauge,
   parameter, time and value): the repeat is dropped with a warning, so the
   reviewer sees that the export was not clean.
+
+Problems come in line order, file-wide ones (line 0) first.
 """
 
 from __future__ import annotations
@@ -159,8 +161,8 @@ def _in_line_order(problems: list[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(problems, key=lambda problem: problem.line))
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """Quotes file text for a one-line message."""
+def quote(text: str, limit: int = 40) -> str:
+    """Quotes file text for a one-line message: escaped, shortened."""
     shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     if len(shown) > limit:
         shown = shown[: limit - 1] + "…"
@@ -284,7 +286,7 @@ class _Parser:
             self.close_block()
             self.block = _Block(number)
         elif self.block is None:
-            raise _Fatal(number, f"text {_show(text)} before the first BEGIN line")
+            raise _Fatal(number, f"text {quote(text)} before the first BEGIN line")
         elif self.block.series is None:
             self.read_header(self.block, number, text)
         else:
@@ -330,7 +332,7 @@ class _Parser:
         if _HEADER.fullmatch(text):
             raise _Fatal(
                 number,
-                f"header line {_show(text)} follows values without a BEGIN line: "
+                f"header line {quote(text)} follows values without a BEGIN line: "
                 "the block structure is unclear",
             )
         try:
@@ -353,32 +355,38 @@ class _Parser:
 
 def _not_a_header(text: str) -> str:
     if _DATE.match(text):
-        return f"value line {_show(text)} before the block's 'Werte:' line"
-    return f"header line {_show(text)} is not 'Key: value'"
+        return f"value line {quote(text)} before the block's 'Werte:' line"
+    return f"header line {quote(text)} is not 'Key: value'"
 
 
 def _series(block: _Block, werte_line: int, rest: str) -> _Series:
     """Checks a finished header: the gauge, parameter and unit must be clear."""
     if rest:
-        raise _Fatal(werte_line, f"unexpected text {_show(rest)} after 'Werte:'")
-    gauge, _ = block.header.get("Ort", ("", block.begin))
-    if not gauge:
-        raise _Fatal(block.begin, "block has no gauge number ('Ort' missing or empty)")
-    parameter, line = block.header.get("Parameter", ("", block.begin))
+        raise _Fatal(werte_line, f"unexpected text {quote(rest)} after 'Werte:'")
+    gauge, _ = _required(block, "Ort", "gauge number")
+    parameter, line = _required(block, "Parameter", "parameter")
     if parameter not in UNITS:
-        raise _Fatal(line, f"unknown or missing parameter {_show(parameter)}")
+        known = ", ".join(UNITS)
+        raise _Fatal(line, f"unknown parameter {quote(parameter)} (known: {known})")
     unit, divisor = _unit(block, parameter)
     return _Series(gauge, parameter, unit, divisor)
 
 
+def _required(block: _Block, key: str, what: str) -> tuple[str, int]:
+    value, line = block.header.get(key, ("", block.begin))
+    if not value:
+        raise _Fatal(block.begin, f"block has no {what} ('{key}' missing or empty)")
+    return value, line
+
+
 def _unit(block: _Block, parameter: str) -> tuple[str, float]:
-    written, line = block.header.get("Einheit", ("", block.begin))
+    written, line = _required(block, "Einheit", "unit")
     units = UNITS[parameter]
     if written not in units:
         expected = " or ".join(f"'{unit}'" for unit in units)
         raise _Fatal(
             line,
-            f"unit {_show(written)} is not a unit of {parameter} (expected {expected})",
+            f"unit {quote(written)} is not a unit of {parameter} (expected {expected})",
         )
     return units[written]
 
@@ -389,14 +397,14 @@ def _value_line(
     parts = text.split()
     if not _DATE.fullmatch(parts[0]):
         if text[0].isdigit():
-            raise _Skip(f"timestamp in {_show(text)} is incomplete or malformed")
-        raise _Skip(f"line {_show(text)} is neither a value nor a header line")
+            raise _Skip(f"timestamp in {quote(text)} is incomplete or malformed")
+        raise _Skip(f"line {quote(text)} is neither a value nor a header line")
     if len(parts) < 2 or not _TIME.fullmatch(parts[1]):
-        raise _Skip(f"timestamp in {_show(text)} is incomplete or malformed")
+        raise _Skip(f"timestamp in {quote(text)} is incomplete or malformed")
     if len(parts) == 2:
-        raise _Skip(f"value line {_show(text)} has a timestamp and no value")
+        raise _Skip(f"value line {quote(text)} has a timestamp and no value")
     if len(parts) > 3:
-        raise _Skip(f"value line {_show(text)} has more than one value")
+        raise _Skip(f"value line {quote(text)} has more than one value")
     return _instant(parts[0], parts[1], zone), _number(parts[2], divisor)
 
 
@@ -412,10 +420,10 @@ def _number(text: str, divisor: float) -> float | None:
     if text == GAP:
         return None
     if not _NUMBER.fullmatch(text):
-        raise _Skip(f"value {_show(text)} is neither a number nor {GAP}")
+        raise _Skip(f"value {quote(text)} is neither a number nor {GAP}")
     value = float(text)
     if not math.isfinite(value):
-        raise _Skip(f"value {_show(text)} is too large")
+        raise _Skip(f"value {quote(text)} is too large")
     return value / divisor
 
 
@@ -455,7 +463,7 @@ def _where(value: Value, zone: tzinfo) -> str:
 
 
 def _amount(value: Value) -> str:
-    return GAP if value.value is None else f"{value.value:g} {value.unit}"
+    return GAP if value.value is None else f"{value.value:.15g} {value.unit}"
 
 
 def _repeat(earlier: Value, later: Value, zone: tzinfo) -> Problem:

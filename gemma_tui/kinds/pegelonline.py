@@ -24,8 +24,10 @@ positions the same way. What is done with faults:
 - Station kept, with a warning: km or a coordinate given as text (read as a
   number, decimal comma allowed), latitude and longitude swapped (swapped
   back; stations lie at latitude 47-56 and longitude 5-16), coordinates
-  outside that area (kept as given), a field that cannot be read (left
-  empty), one name missing (the other used for both).
+  outside that area (kept as given) or not on Earth (left empty), only one
+  coordinate (both left empty), a field that cannot be read (left empty;
+  text counts as unreadable if the database cannot store it: a NUL or a
+  lone surrogate), one name missing (the other used for both).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gemma_tui.kinds.asc import STOP, Problem
+from gemma_tui.kinds.asc import STOP, Problem, quote
 
 LATITUDES = (47.0, 56.0)
 LONGITUDES = (5.0, 16.0)
@@ -123,8 +125,10 @@ def _kind(data: object) -> str:
 
 
 def _show(data: object, limit: int = 40) -> str:
-    shown = json.dumps(data, ensure_ascii=False)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    """Quotes a JSON value for a one-line message."""
+    if isinstance(data, dict | list):
+        return _kind(data)  # nested data could be long or deep
+    return quote(data if isinstance(data, str) else json.dumps(data), limit)
 
 
 def _add_unique(stations: dict[str, Station], station: Station, warn: Warn) -> None:
@@ -162,19 +166,30 @@ def _station(index: int, entry: object, warn: Warn) -> Station | None:
 
 
 def _number_of(entry: dict[str, Any], warn: Warn) -> str | None:
-    number = entry.get("number")
-    if isinstance(number, str) and number.strip():
-        return number.strip()
-    name = entry.get("shortname") or entry.get("longname")
-    if number is None or number == "":
-        warn(f"station {_show(name)} has no number; skipped")
-    else:
-        warn(f"station {_show(name)} has number {_show(number)}, not text; skipped")
-    return None
+    raw = entry.get("number")
+    number = _text(raw)
+    if number is None:
+        name = _show(entry.get("shortname") or entry.get("longname"))
+        if _blank(raw):
+            warn(f"station {name} has no number; skipped")
+        else:
+            warn(f"station {name} has number {_show(raw)}, not text; skipped")
+    return number
+
+
+def _blank(data: object) -> bool:
+    return data is None or (isinstance(data, str) and not data.strip())
 
 
 def _text(data: object) -> str | None:
-    return data.strip() if isinstance(data, str) and data.strip() else None
+    """Stripped text the database can store, or None."""
+    if not isinstance(data, str) or "\x00" in data:
+        return None
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from an escape like \ud800
+        return None
+    return data.strip() or None
 
 
 def _names(entry: dict[str, Any], warn: Warn) -> tuple[str, str] | None:
@@ -190,11 +205,10 @@ def _names(entry: dict[str, Any], warn: Warn) -> tuple[str, str] | None:
 
 
 def _text_field(name: str, data: object, warn: Warn) -> str | None:
-    if data is None or _text(data) is not None:
-        return _text(data)
-    if data != "":
+    text = _text(data)
+    if text is None and not _blank(data):
         warn(f"{name} {_show(data)} is not text; {name} left empty")
-    return None
+    return text
 
 
 def _water(data: object, warn: Warn) -> str | None:
@@ -207,22 +221,22 @@ def _float(name: str, data: object, warn: Warn) -> float | None:
     """A finite number, or None; text such as "2203,5" is read with a warning."""
     if data is None:
         return None
-    if isinstance(data, str) and _TEXT_NUMBER.fullmatch(data.strip()):
-        number = float(data.strip().replace(",", "."))
+    number = _finite(data)
+    if number is None:
+        warn(f"{name} {_show(data)} is not a number; {name} left empty")
+    elif isinstance(data, str):
         warn(f"{name} given as text {_show(data)}; read as {number}")
-        return number
-    if isinstance(data, int | float) and not isinstance(data, bool):
-        number = _finite(data)
-        if number is not None:
-            return number
-    warn(f"{name} {_show(data)} is not a number; {name} left empty")
-    return None
+    return number
 
 
-def _finite(data: int | float) -> float | None:
+def _finite(data: object) -> float | None:
+    if isinstance(data, str) and _TEXT_NUMBER.fullmatch(data.strip()):
+        data = float(data.strip().replace(",", "."))
+    if not isinstance(data, int | float) or isinstance(data, bool):
+        return None
     try:
         number = float(data)
-    except OverflowError:
+    except OverflowError:  # an integer beyond float range
         return None
     return number if math.isfinite(number) else None
 
@@ -262,6 +276,8 @@ def _unexpected(
     if abs(latitude) > 90 or abs(longitude) > 180:
         warn(f"{where} is not a place on Earth; coordinates left empty")
         return None, None
-    warn(f"{where} lies outside the expected area (latitude 47-56, longitude "
-         "5-16); kept as given")  # fmt: skip
+    warn(
+        f"{where} lies outside the expected area (latitude 47-56, longitude 5-16); "
+        "kept as given"
+    )
     return longitude, latitude
