@@ -27,7 +27,13 @@ from gemma_tui.db.server import start_embedded
 os.environ.pop("NO_COLOR", None)
 
 TEMPLATE = "gemma_tui_template"
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real input files; `shared/` lies beside the checkout, in CI too.
+DATA = Path(
+    os.environ.get(
+        "GEMMA_TUI_TEST_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data",
+    )
+)
 
 _numbers = itertools.count()
 

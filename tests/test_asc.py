@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gemma_tui.kinds.asc import AscExport, Problem, Value, parse_asc
+from tests.conftest import DATA as SHARED_DATA
 
-DATA = Path(os.environ.get("GEMMA_TEST_DATA", "/work/shared/data")) / "gauges"
+DATA = SHARED_DATA / "gauges"
 EXPORTS = sorted((DATA / "viadonau_asc").glob("2022*.asc"))
 UPSTREAM = DATA / "viadonau_asc" / "upstream_test_resources"
 MALFORMED = DATA / "malformed"

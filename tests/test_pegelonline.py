@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gemma_tui.kinds.pegelonline import Station, StationList, parse_stations
+from tests.conftest import DATA as SHARED_DATA
 
-DATA = Path(os.environ.get("GEMMA_TEST_DATA", "/work/shared/data")) / "stations"
+DATA = SHARED_DATA / "stations"
 GOOD = DATA / "pegelonline_stations_2014-04-24.json"
 BAD = DATA / "pegelonline_stations_bad.json"
 
