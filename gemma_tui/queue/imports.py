@@ -243,7 +243,21 @@ def _import_row(row: tuple[Any, ...]) -> ImportRow:
     summary = row[9]
     with contextlib.suppress(json.JSONDecodeError):
         summary = json.loads(summary) if summary else None
-    return ImportRow(*row[:9], summary, int(row[10]), int(row[11]))
+    (import_id, state, kind, username, signer, enqueued, due, changed, tries) = row[:9]
+    return ImportRow(
+        import_id,
+        state,
+        kind,
+        username,
+        signer,
+        enqueued,
+        due,
+        changed,
+        tries,
+        summary,
+        int(row[10]),
+        int(row[11]),
+    )
 
 
 def _known(registry: Registry) -> str:
