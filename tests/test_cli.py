@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -103,3 +104,28 @@ def test_an_unusable_server_is_one_line(dsn: str) -> None:
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_the_headless_runner_runs_and_stops_on_a_signal(
+    dsn: str, conn: Connection, signal_number: int
+) -> None:
+    """`gemma-tui runner` runs imports and exits 0 soon after SIGTERM/SIGINT."""
+    import_id = int(gemma("enqueue", "gm", "--file", str(EXPORT), dsn=dsn).stdout)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "gemma_tui", "--dsn", dsn, "runner"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: settled(conn, import_id))
+        runner.send_signal(signal_number)
+        assert runner.wait(timeout=15) == 0
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    assert runner.stderr is not None
+    log = runner.stderr.read()
+    assert f"import {import_id} ended pending" in log
+    assert "Traceback" not in log
