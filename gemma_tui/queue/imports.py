@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ MAX_DATA_BYTES = 256 * 1024
 LIVE_STATES = ("queued", "running", "pending", "reviewed")
 
 _Q = load("queue")
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +83,29 @@ def check_data(text: str) -> Any:
     """The decoded job data, or a BadJobData saying what is wrong with it."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
         raise BadJobData(f"job data is larger than {MAX_DATA_BYTES // 1024} KiB")
-    if "\x00" in text:
-        raise BadJobData("job data contains a NUL character")
     try:
         decoded = json.loads(text)
-        text.encode("utf-8")
     except json.JSONDecodeError as error:
         raise BadJobData(f"job data is not JSON: {error}") from None
-    except UnicodeEncodeError:
-        raise BadJobData("job data contains a lone surrogate") from None
-    if "\\u0000" in text:
-        raise BadJobData("job data contains a NUL character")
+    for string in [text, *_strings(decoded)]:
+        if "\x00" in string:
+            raise BadJobData("job data contains a NUL character")
+        if _SURROGATE.search(string):
+            raise BadJobData("job data contains a lone surrogate")
     return decoded
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in decoded JSON, keys included, escapes resolved."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def enqueue(

@@ -1,0 +1,110 @@
+"""The demo in a real terminal: tmux types the keys an operator would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.running import wait_until
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+class Terminal:
+    """A private tmux server running one command in a 100x30 window."""
+
+    def __init__(self, command: str) -> None:
+        self.socket = f"gemma-tui-test-{uuid.uuid4().hex[:8]}"
+        self.tmux("new-session", "-d", "-x", "100", "-y", "30", command)
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", *keys)
+        time.sleep(0.3)
+
+    def alive(self) -> bool:
+        return bool(self.tmux("list-sessions").strip())
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "pgdata"
+    yield directory
+    # A console killed with its terminal leaves the embedded server up.
+    pid_file = directory / "postmaster.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+
+
+def gemma_json(data_dir: Path, *args: str) -> object:
+    result = subprocess.run(
+        [sys.executable, "-m", "gemma_tui", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def states(data_dir: Path) -> dict[int, str]:
+    rows = gemma_json(data_dir, "list", "--json")
+    assert isinstance(rows, list)
+    return {row["id"]: row["state"] for row in rows}
+
+
+def test_the_demo_accepts_and_declines_from_the_keyboard(data_dir: Path) -> None:
+    """Demo: imports reach pending, `a`+`y` accepts one, `d`+`y` declines one."""
+    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
+    command = f"{env} {sys.executable} -m gemma_tui --data-dir {data_dir} demo"
+    terminal = Terminal(command)
+    try:
+        started = time.monotonic()
+        wait_until(lambda: "pending" in terminal.screen().lower(), timeout=60)
+        first_frame = time.monotonic() - started
+        wait_until(lambda: list(states(data_dir).values()).count("pending") == 16)
+        assert list(states(data_dir).values()).count("failed") == 1
+        terminal.keys("a")
+        wait_until(lambda: "accept" in terminal.screen().lower())
+        terminal.keys("y")
+        wait_until(lambda: "accepted" in states(data_dir).values())
+        terminal.keys("Down")
+        terminal.keys("d")
+        wait_until(lambda: "decline" in terminal.screen().lower())
+        terminal.keys("y")
+        wait_until(lambda: "declined" in states(data_dir).values())
+        terminal.keys("q")
+        wait_until(lambda: not terminal.alive() or "quit" in terminal.screen().lower())
+        if terminal.alive():
+            terminal.keys("y")
+        wait_until(lambda: not terminal.alive(), timeout=15)
+    finally:
+        terminal.close()
+    print(f"first frame after {first_frame:.2f} s")
