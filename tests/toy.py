@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from gemma_tui.db import Connection
@@ -28,6 +29,8 @@ class ToyJob(Job):
             gates[self.data["gate"]].wait(timeout=30)
         if action == "sleep":
             time.sleep(float(self.data.get("seconds", 0.2)))
+        if action == "hold":
+            hold(Path(self.data["while"]))
         if action == "fail":
             raise RuntimeError(self.data.get("message", "toy failure"))
         if action == "unchanged":
@@ -41,6 +44,13 @@ class ToyJob(Job):
         cleaned.append(label)
         if self.data.get("cleanup") == "fail":
             raise RuntimeError("toy cleanup failure")
+
+
+def hold(marker: Path, limit: float = 30.0) -> None:
+    """Waits while `marker` exists: a gate that works across processes."""
+    deadline = time.monotonic() + limit
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def stage(conn: Connection, import_id: int, label: str) -> None:
@@ -97,5 +107,22 @@ class AutoKind(ToyKind):
     auto_accept = True
 
 
+def main(dsn: str) -> None:
+    """Runs a runner of the toy kinds until SIGTERM; for tests that kill it."""
+    import signal
+
+    from gemma_tui.queue.runner import Runner, RunnerSettings
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda number, frame: stop.set())
+    Runner(dsn, registry(), RunnerSettings(poll_interval=0.05)).run(stop)
+
+
 def registry() -> Registry:
     return Registry([ToyKind(), ReaderKind(), OtherKind(), AutoKind()])
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1])
