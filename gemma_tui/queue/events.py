@@ -27,7 +27,8 @@ class ImportStarted:
 class ImportFinished:
     import_id: int
     kind: str
-    state: str  # the final state, or "removed" for review imports
+    # The final state; for a review import, the decision it carried out.
+    state: str
     retry_id: int | None
 
 

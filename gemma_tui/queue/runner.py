@@ -270,7 +270,11 @@ class Runner:
         return outcome
 
     def _do(self, claim: Claim, job: Job, feedback: DatabaseFeedback) -> Outcome:
-        conn = self._job_connection(claim.username)
+        try:
+            conn = self._job_connection(claim.username)
+        except (psycopg.Error, GemmaError) as error:
+            # A role that is gone must fail the import, not leave it running.
+            return self._failure(claim, error)
         try:
             # Rows staged by an earlier, interrupted run of this import.
             conn.execute(_Q["del_import"], {"id": claim.id})
@@ -314,8 +318,10 @@ class Runner:
                 json.loads(claim.data or "null"), claim.username
             )
         except (GemmaError, ValueError) as error:
+            # With no target to log to, the review import keeps the reason
+            # itself: it stays, failed, like any import that cannot be built.
             outcome = Outcome("failed", lines=[("error", f"bad review data: {error}")])
-            return "failed", self._store(claim, claim.id, outcome, remove=True)
+            return "failed", self._store(claim, claim.id, outcome, remove=False)
         feedback = DatabaseFeedback(self.dsn, review.target, self.settings.queue_role)
         try:
             outcome = self._carry_out(claim, review, feedback)
@@ -326,18 +332,21 @@ class Runner:
     def _carry_out(
         self, claim: Claim, review: ReviewJob, feedback: DatabaseFeedback
     ) -> Outcome:
-        conn = connect(self.dsn)
         try:
-            review.carry_out(conn, self.registry, feedback)
+            # Connecting is part of the job: failing to, it is retried too.
+            with connect(self.dsn) as conn:
+                review.carry_out(conn, self.registry, feedback)
             return Outcome(review.decision)
         except BaseException as error:  # a job must never stop the runner
             return self._failure(claim, error)
-        finally:
-            conn.close()
 
     def _job_connection(self, role: str) -> Connection:
         conn = connect(self.dsn)
-        conn.execute(_Q.with_identifiers("set_role", role=role))
+        try:
+            conn.execute(_Q.with_identifiers("set_role", role=role))
+        except psycopg.Error:
+            conn.close()
+            raise
         conn.autocommit = False
         return conn
 
@@ -399,4 +408,13 @@ def _insert_retry(conn: Connection, claim: Claim, outcome: Outcome) -> int | Non
 
 
 def _summary_text(summary: Any) -> str | None:
-    return None if summary is None else json.dumps(summary, ensure_ascii=False)
+    if summary is None:
+        return None
+    text = json.dumps(summary, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (say, undecodable file names) cannot be stored as
+        # UTF-8; as JSON escapes they can, and they read back the same.
+        return json.dumps(summary)
+    return text
