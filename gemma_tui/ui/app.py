@@ -1,0 +1,302 @@
+"""The console App: it owns the state, the workers and the way out.
+
+Three kinds of thread worker feed it messages: the watcher (live imports
+and log lines), the hosted runner (its events) and decisions. Their errors
+reach `on_worker_state_changed`, the one place that shows them. Quitting
+stops the runner and waits a bounded time for it to drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from gemma_tui.queue.events import RunnerEvent
+from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.kinds import Registry
+from gemma_tui.queue.runner import Runner, RunnerSettings
+from gemma_tui.text import one_line
+from gemma_tui.ui import messages as m
+from gemma_tui.ui.confirm import decision_dialog, quit_dialog
+from gemma_tui.ui.decisions import Decider, Decision
+from gemma_tui.ui.screen import ConsoleScreen
+from gemma_tui.ui.styles import stylesheet
+from gemma_tui.ui.watch import Watcher
+
+# How much longer than the runner's own drain grace quitting waits for it.
+EXIT_MARGIN = 2.0
+
+
+class ConsoleApp(App[None]):
+    CSS_PATH = stylesheet()
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+q", "quit_now", "Quit now", show=False, priority=True, id="quit_now"
+        ),
+    ]
+
+    def __init__(
+        self,
+        dsn: str,
+        registry: Registry,
+        *,
+        run_runner: bool = True,
+        runner_settings: RunnerSettings | None = None,
+        reviewer: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        title_suffix: str = "",
+    ) -> None:
+        super().__init__()
+        self._dsn = dsn
+        self._kinds = registry
+        self._run_runner = run_runner
+        self._runner_settings = runner_settings or RunnerSettings()
+        self._reviewer = reviewer
+        self._clock = clock
+        self._imports: dict[int, ImportRow] = {}
+        self._running_here: set[int] = set()
+        self._stop = threading.Event()
+        self._runner_done = threading.Event()
+        self._leaving = False
+        self._view = ConsoleScreen(zone=clock().tzinfo)
+        self.title = _title(title_suffix)
+        self.sub_title = _sub_title(run_runner, reviewer)
+
+    def get_default_screen(self) -> Screen[None]:
+        return self._view
+
+    def on_ready(self) -> None:
+        # Ready, not Mount: the screen's panes exist only once it has drawn,
+        # and the workers' first messages need them.
+        if not self._run_runner:
+            self._runner_done.set()
+            self._view.locks.without_runner()
+        self._catch_hangup()
+        self.set_interval(1.0, self._show_imports)
+        self._start("watcher", self._watch)
+        if self._run_runner:
+            self._start("runner", self._run_hosted_runner)
+
+    def on_unmount(self) -> None:
+        # However the App ends, the runner must not outlive it unstopped.
+        self._stop.set()
+
+    # The workers; each runs in a thread and only posts messages.
+
+    def _start(self, name: str, work: Callable[[], None]) -> None:
+        self.run_worker(work, name=name, group=name, thread=True, exit_on_error=False)
+
+    def _watch(self) -> None:
+        closing = get_current_worker().cancelled_event
+        Watcher(self._dsn, self.post_message).run(closing)
+
+    def _run_hosted_runner(self) -> None:
+        settings = self._runner_settings
+        runner = Runner(self._dsn, self._kinds, settings, report=self._reported)
+        try:
+            runner.run(self._stop)
+        finally:
+            self._runner_done.set()
+
+    def _reported(self, event: RunnerEvent) -> None:
+        # Called in the runner's threads.
+        self.post_message(m.from_runner(event))
+
+    def _decide(self, decision: Decision) -> None:
+        closing = get_current_worker().cancelled_event
+        decider = Decider(self._dsn, self._kinds, self._reviewer, self.post_message)
+        decider.run(decision, closing)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        reason = one_line(str(worker.error) or type(worker.error).__name__)
+        if worker.group in ("watcher", "runner"):
+            self._view.banner.say(worker.group, f"The {worker.group} stopped: {reason}")
+        else:
+            self.notify(reason, title="Failed", severity="error", markup=False)
+
+    # What the watcher reports.
+
+    def on_imports_refreshed(self, message: m.ImportsRefreshed) -> None:
+        self._imports = {row.id: row for row in message.imports}
+        self._show_imports()
+        self.refresh_bindings()
+
+    def _show_imports(self) -> None:
+        self._view.show_imports(self._imports.values(), self._clock())
+
+    def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
+        self._view.log_pane.add(message.lines)
+
+    def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
+        self._view.log_pane.unavailable(message.reason)
+
+    def on_database_lost(self, message: m.DatabaseLost) -> None:
+        text = f"Database unreachable: {message.reason}"
+        retry = f"trying again in {message.retry_in:g} s"
+        self._view.banner.say("database", f"{text} ({retry})")
+
+    def on_database_reached(self, message: m.DatabaseReached) -> None:
+        self._view.banner.withdraw("database")
+
+    # What the hosted runner reports.
+
+    def on_runner_started(self, message: m.RunnerStarted) -> None:
+        requeued = ", ".join(f"#{number}" for number in message.event.requeued)
+        if requeued:
+            self.notify(f"Queued again, left running by a stopped runner: {requeued}")
+
+    def on_import_started(self, message: m.ImportStarted) -> None:
+        self._running_here.add(message.event.import_id)
+        self._view.banner.withdraw("runner")
+
+    def on_import_finished(self, message: m.ImportFinished) -> None:
+        self._running_here.discard(message.event.import_id)
+
+    def on_locks_changed(self, message: m.LocksChanged) -> None:
+        self._view.locks.show(message.event.holdings)
+
+    def on_runner_troubled(self, message: m.RunnerTroubled) -> None:
+        self._view.banner.say("runner", f"Runner: {message.event.message}")
+
+    def on_runner_stopped(self, message: m.RunnerStopped) -> None:
+        self._running_here.clear()
+        self._view.locks.show(())
+        self._view.banner.withdraw("runner")
+
+    # Decisions: keys, confirmation, worker, outcome.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "decline"):
+            # None shows the key greyed out in the footer.
+            return True if self._imports_in_review() and not self._leaving else None
+        return True
+
+    def _imports_in_review(self) -> bool:
+        return any(row.state == "pending" for row in self._imports.values())
+
+    def action_accept(self) -> None:
+        self._ask_to_decide(accept=True)
+
+    def action_decline(self) -> None:
+        self._ask_to_decide(accept=False)
+
+    def _ask_to_decide(self, *, accept: bool) -> None:
+        # The id is captured now: whatever the table does while the dialog
+        # is open, the decision acts on the import the operator saw.
+        key = self._view.review.highlighted_key
+        row = None if key is None else self._imports.get(int(key))
+        if row is None:
+            self.notify("No import in review is highlighted.", severity="warning")
+        elif row.state != "pending":
+            self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
+        else:
+            dialog = decision_dialog(row, accept, self._kinds)
+            self.push_screen(dialog, partial(self._confirmed, Decision(row.id, accept)))
+
+    def _confirmed(self, decision: Decision, confirmed: bool | None) -> None:
+        if confirmed:
+            name = f"decide #{decision.import_id}"
+            work = partial(self._decide, decision)
+            self.run_worker(
+                work, name=name, group="decisions", thread=True, exit_on_error=False
+            )
+
+    def on_decision_made(self, message: m.DecisionMade) -> None:
+        verb = "Accepted" if message.accept else "Declined"
+        self.notify(
+            f"{verb} #{message.import_id}; review import #{message.review_id}"
+            " carries it out."
+        )
+
+    def on_decision_failed(self, message: m.DecisionFailed) -> None:
+        verb = "accept" if message.accept else "decline"
+        title = f"Cannot {verb} #{message.import_id}"
+        self.notify(message.reason, title=title, severity="error", markup=False)
+
+    def on_review_carried_out(self, message: m.ReviewCarriedOut) -> None:
+        self.notify(f"#{message.import_id} is {message.outcome}.", markup=False)
+
+    def on_review_retrying(self, message: m.ReviewRetrying) -> None:
+        self.notify(
+            f"#{message.import_id}: the review import failed and will be retried;"
+            " the decision stands.",
+            severity="warning",
+        )
+
+    def on_review_still_queued(self, message: m.ReviewStillQueued) -> None:
+        self.notify(
+            f"#{message.import_id}: no runner has carried out the decision"
+            f" in {message.waited:g} s; it stays queued.",
+            severity="warning",
+        )
+
+    # The way out.
+
+    def action_ask_quit(self) -> None:
+        if not self._running_here:
+            self._leave()
+            return
+        grace = self._runner_settings.drain_grace
+        dialog = quit_dialog(len(self._running_here), grace)
+        self.push_screen(dialog, lambda confirmed: self._leave() if confirmed else None)
+
+    def action_quit_now(self) -> None:
+        if self._leaving:
+            # Asked twice: stop waiting for the runner.
+            self.exit()
+            return
+        self._leave()
+
+    def _leave(self) -> None:
+        if not self._leaving:
+            self._leaving = True
+            self.run_worker(self._stop_then_exit(), name="leave", group="leave")
+
+    async def _stop_then_exit(self) -> None:
+        self._stop.set()
+        if not self._runner_done.is_set():
+            waiting = "Stopping the runner: waiting for running imports to end…"
+            self._view.banner.say("leave", waiting)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._runner_settings.drain_grace + EXIT_MARGIN
+        while not self._runner_done.is_set() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        self.exit()
+
+    def _catch_hangup(self) -> None:
+        # Textual takes no SIGHUP: without this a dropped SSH session kills
+        # the process without stopping the runner.
+        if self.is_headless:
+            return
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self._hung_up)
+
+    def _hung_up(self) -> None:
+        self._stop.set()
+        self.exit()
+
+
+def _title(suffix: str) -> str:
+    suffix = one_line(suffix)
+    return f"gemma-tui · {suffix}" if suffix else "gemma-tui"
+
+
+def _sub_title(run_runner: bool, reviewer: str | None) -> str:
+    mode = "runner on" if run_runner else "monitor only"
+    return f"{mode} · deciding as {one_line(reviewer)}" if reviewer else mode

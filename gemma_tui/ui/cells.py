@@ -1,0 +1,103 @@
+"""Turning imports, locks and log lines into what the panes show.
+
+Everything from the database, a file or a job is untrusted: it becomes a
+literal `Text` (never markup) after `clean()` has stripped escape and
+control sequences. Times are words ("due in 4m 10s"), so that no state is
+told by colour alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+
+from gemma_tui.queue.imports import ImportRow, LogLine
+from gemma_tui.queue.locks import Holding
+from gemma_tui.text import one_line
+
+# Widest a name from the database may make a column; longer ones end in "…".
+NAME_WIDTH = 24
+LEVEL_WIDTH = len("error")
+
+Cells = tuple[Text, ...]
+
+
+def literal(text: str, width: int | None = NAME_WIDTH) -> Text:
+    """Untrusted text as one literal line."""
+    return Text(one_line(text, width), no_wrap=True, overflow="ellipsis")
+
+
+def import_id(number: int) -> Text:
+    return Text(f"#{number}", no_wrap=True)
+
+
+def count(number: int) -> Text:
+    return Text(str(number), style="bold" if number else "")
+
+
+def duration(seconds: float) -> str:
+    """A span of time as a person reads it: 45s, 4m 10s, 2h 05m, 3d 4h."""
+    whole = max(int(seconds), 0)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, whole = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {whole:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def due(when: datetime, now: datetime) -> str:
+    ahead = (when - now).total_seconds()
+    return f"due in {duration(ahead)}" if ahead >= 1 else "due now"
+
+
+def queued(row: ImportRow, now: datetime) -> Cells:
+    return (
+        import_id(row.id),
+        literal(row.kind),
+        Text(due(row.due, now)),
+        literal(row.username),
+    )
+
+
+def running(row: ImportRow, now: datetime) -> Cells:
+    # `changed` is when the runner claimed it: the run's start.
+    return (
+        import_id(row.id),
+        literal(row.kind),
+        Text(duration((now - row.changed).total_seconds())),
+        literal(row.username),
+    )
+
+
+def in_review(row: ImportRow, now: datetime) -> Cells:
+    return (
+        import_id(row.id),
+        literal(row.kind),
+        Text(row.state),
+        count(row.warnings),
+        count(row.errors),
+        literal(row.username),
+        Text(f"{duration((now - row.changed).total_seconds())} ago"),
+    )
+
+
+def holding(lock: Holding) -> Cells:
+    holders = ", ".join(f"#{number}" for number in lock.holders)
+    return (literal(lock.resource), Text(holders), Text(lock.mode))
+
+
+def log_line(line: LogLine, zone: tzinfo | None) -> str:
+    """One line of the log pane: time, import, level word, first line.
+
+    The log widget draws strings literally, so a plain cleaned string is
+    safe here.
+    """
+    stamp = line.time.astimezone(zone).strftime("%H:%M:%S")
+    level = line.level.ljust(LEVEL_WIDTH)
+    return f"{stamp} #{line.import_id} {level} {one_line(line.message)}"

@@ -1,0 +1,103 @@
+"""The confirmation dialog, and the questions the console asks with it.
+
+`y` or Enter confirms; `n` or Escape cancels, and nothing else does: the
+dialog has no focusable widget, so Enter cannot land on a Cancel button.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.kinds import Registry
+from gemma_tui.text import one_line
+
+
+class Confirm(ModalScreen[bool]):
+    """Asks one yes/no question; dismisses with True only when confirmed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Yes", id="confirm.yes"),
+        Binding("enter", "confirm", "Yes", show=False, id="confirm.enter"),
+        Binding("n", "cancel", "No", id="confirm.no"),
+        Binding("escape", "cancel", "Cancel", show=False, id="confirm.escape"),
+    ]
+
+    def __init__(
+        self, question: str, details: list[Content], verb: str, *, tone: str
+    ) -> None:
+        super().__init__()
+        self._question = Content(question)
+        self._details = details
+        self._verb = verb
+        self._tone = tone
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=self._tone):
+            yield Static(self._question, id="question")
+            for line in self._details:
+                yield Static(line, classes="detail")
+            keys = f"y / Enter: {self._verb}    n / Esc: cancel"
+            yield Static(Content(keys), id="keys")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def decision_dialog(row: ImportRow, accept: bool, registry: Registry) -> Confirm:
+    """Asks to accept or decline `row`, naming its id, kind and log counts."""
+    verb = "accept" if accept else "decline"
+    effect = (
+        "Accepting publishes what the import staged."
+        if accept
+        else "Declining deletes what the import staged."
+    )
+    details = [
+        _field("Kind", _kind(row.kind, registry)),
+        _field("User", one_line(row.username)),
+        _field("Log", _counts(row.warnings, row.errors)),
+        Content(effect),
+    ]
+    tone = "-accept" if accept else "-decline"
+    return Confirm(f"{verb.capitalize()} import #{row.id}?", details, verb, tone=tone)
+
+
+def quit_dialog(running: int, grace: float) -> Confirm:
+    imports = "import is" if running == 1 else "imports are"
+    them = "it" if running == 1 else "them"
+    details = [
+        Content(f"{running} {imports} running in this console's runner."),
+        Content(f"Quitting waits up to {grace:g} s for {them} to end;"),
+        Content("any still running then are queued again."),
+    ]
+    return Confirm("Quit the console?", details, "quit", tone="-quit")
+
+
+def _field(name: str, value: str) -> Content:
+    # Content() is literal: a kind named like markup stays text.
+    return Content.assemble((f"{name}: ", "bold"), Content(value))
+
+
+def _kind(kind: str, registry: Registry) -> str:
+    name = one_line(kind, 40)
+    if kind in registry:
+        return f"{name} ({one_line(registry[kind].description, 40)})"
+    return f"{name} (unknown here)"
+
+
+def _counts(warnings: int, errors: int) -> str:
+    return f"{_plural(warnings, 'warning')}, {_plural(errors, 'error')}"
+
+
+def _plural(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"

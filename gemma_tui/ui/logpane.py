@@ -1,0 +1,93 @@
+"""The log pane: the newest log lines of every import.
+
+Lines arrive in batches (the watcher gathers them) and are written in one
+call per batch, into a `Log` that keeps at most `max_lines`. While the
+operator has scrolled back, the pane counts new lines instead of jumping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import ClassVar
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Log
+
+from gemma_tui.queue.imports import LogLine
+from gemma_tui.ui import cells
+
+MAX_LINES = 1000
+
+# The level word sits after the time and the import id (see cells.log_line).
+_LEVEL = re.compile(r"^\S+ #\d+ (warn|error)\b")
+
+
+class _Levels(Highlighter):
+    """Gives the level words their pane's component style."""
+
+    def __init__(self, pane: LogPane) -> None:
+        self._pane = pane
+
+    def highlight(self, text: Text) -> None:
+        found = _LEVEL.match(text.plain)
+        if found is not None:
+            style = self._pane.get_component_rich_style(f"log-pane--{found[1]}")
+            text.stylize(style, *found.span(1))
+
+
+class LogPane(Log):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"log-pane--warn", "log-pane--error"}
+
+    def __init__(
+        self, zone: tzinfo | None, *, max_lines: int = MAX_LINES, id: str | None = None
+    ) -> None:
+        super().__init__(highlight=True, max_lines=max_lines, id=id)
+        self.highlighter = _Levels(self)
+        self._zone = zone
+        self._unseen = 0
+        self._note = ""
+
+    def on_mount(self) -> None:
+        self._retitle()
+
+    def on_focus(self) -> None:
+        self._retitle()
+
+    def on_blur(self) -> None:
+        self._retitle()
+
+    def add(self, lines: Sequence[LogLine]) -> None:
+        """Writes a batch of lines in one call."""
+        following = self.is_vertical_scroll_end
+        self.write_lines([cells.log_line(line, self._zone) for line in lines])
+        if following:
+            # Lines written before the pane is laid out leave it at the top:
+            # follow again once it has its size.
+            self.call_after_refresh(self.scroll_end, animate=False)
+        self._unseen = 0 if following else self._unseen + len(lines)
+        self._retitle()
+
+    def unavailable(self, reason: str) -> None:
+        self._note = f"no live stream: {reason}"
+        self._retitle()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._unseen and self.is_vertical_scroll_end:
+            self._unseen = 0
+            self._retitle()
+
+    def _retitle(self) -> None:
+        parts = ["▶ Log" if self.has_focus else "Log", f"times {self._zone_name()}"]
+        if self._unseen:
+            parts.append(f"{self._unseen} new below")
+        if self._note:
+            parts.append(self._note)
+        self.border_title = Content(" · ".join(parts))
+
+    def _zone_name(self) -> str:
+        return self._zone.tzname(None) or "local" if self._zone else "local"

@@ -1,0 +1,158 @@
+"""Every message the console's workers post to the App, past tense.
+
+Workers (the watcher, the hosted runner, decisions) run in threads and talk
+to the UI only by posting these; the App's handlers own the UI's state.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from textual.message import Message
+
+from gemma_tui.queue import events
+from gemma_tui.queue.imports import ImportRow, LogLine
+
+# The watcher.
+
+
+class ImportsRefreshed(Message):
+    """The live imports (queued, running, pending, reviewed) as read now."""
+
+    def __init__(self, imports: tuple[ImportRow, ...]) -> None:
+        super().__init__()
+        self.imports = imports
+
+    def can_replace(self, message: Message) -> bool:
+        # Each one is a whole picture: a newer one makes an older one moot.
+        return isinstance(message, ImportsRefreshed)
+
+
+class LogLinesArrived(Message):
+    """New log lines of any import, oldest first."""
+
+    def __init__(self, lines: tuple[LogLine, ...]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+class LogStreamUnavailable(Message):
+    """The database cannot stream log lines (it lacks the `seq` column)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class DatabaseLost(Message):
+    """The watcher cannot reach the database; it tries again after a wait."""
+
+    def __init__(self, reason: str, retry_in: float) -> None:
+        super().__init__()
+        self.reason = reason
+        self.retry_in = retry_in
+
+
+class DatabaseReached(Message):
+    """The watcher is connected and listening."""
+
+
+# The hosted runner: one message per runner event, carrying the event.
+
+E = TypeVar("E")
+
+
+class _Reported(Message, Generic[E]):
+    def __init__(self, event: E) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunnerStarted(_Reported[events.RunnerStarted]):
+    """The runner is up; `requeued` were left running by a runner now gone."""
+
+
+class ImportStarted(_Reported[events.ImportStarted]):
+    """The hosted runner started an import."""
+
+
+class ImportFinished(_Reported[events.ImportFinished]):
+    """An import of the hosted runner ended."""
+
+
+class LocksChanged(_Reported[events.LocksChanged]):
+    """The dependency locks the hosted runner holds now."""
+
+
+class RunnerTroubled(_Reported[events.RunnerTrouble]):
+    """The runner cannot reach the database; it keeps trying."""
+
+
+class RunnerStopped(_Reported[events.RunnerStopped]):
+    """The runner has drained and stopped."""
+
+
+def from_runner(event: events.RunnerEvent) -> Message:
+    """The message that carries a runner event to the App."""
+    match event:
+        case events.RunnerStarted():
+            return RunnerStarted(event)
+        case events.ImportStarted():
+            return ImportStarted(event)
+        case events.ImportFinished():
+            return ImportFinished(event)
+        case events.LocksChanged():
+            return LocksChanged(event)
+        case events.RunnerTrouble():
+            return RunnerTroubled(event)
+        case events.RunnerStopped():
+            return RunnerStopped(event)
+
+
+# Decisions.
+
+
+class DecisionMade(Message):
+    """A decision is recorded; its review import will carry it out."""
+
+    def __init__(self, import_id: int, accept: bool, review_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.accept = accept
+        self.review_id = review_id
+
+
+class DecisionFailed(Message):
+    """A decision was not recorded; `reason` says why, for a person."""
+
+    def __init__(self, import_id: int, accept: bool, reason: str) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.accept = accept
+        self.reason = reason
+
+
+class ReviewCarriedOut(Message):
+    """The review import ended: `outcome` is `accepted` or `declined`."""
+
+    def __init__(self, import_id: int, outcome: str) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.outcome = outcome
+
+
+class ReviewRetrying(Message):
+    """The review import failed and was queued again; the decision stands."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+
+
+class ReviewStillQueued(Message):
+    """No runner carried out the decision in the time the console waited."""
+
+    def __init__(self, import_id: int, waited: float) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.waited = waited

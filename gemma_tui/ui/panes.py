@@ -1,0 +1,185 @@
+"""The console's table panes: queued, running, in review, and locks.
+
+Every table is keyed (by import id, by resource) and takes a whole new
+picture at a time, which it applies as a diff: rows that went are removed,
+changed cells updated, new rows added, and the order fixed by a sort. The
+cursor stays on the row it was on, by key, since a DataTable's cursor is
+positional and would otherwise slide onto another import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.locks import Holding
+from gemma_tui.ui import cells
+from gemma_tui.ui.cells import Cells
+
+Row = tuple[str, Cells]
+
+
+class KeyedTable(DataTable[Text]):
+    """A table of keyed rows that keeps its cursor on a key."""
+
+    TITLE: ClassVar[str] = ""
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, heading)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row")
+        self._note = "…"  # the count, or why there is none
+
+    def on_mount(self) -> None:
+        for key, heading in self.COLUMNS:
+            self.add_column(Text(heading), key=key)
+        self._retitle()
+
+    def on_focus(self) -> None:
+        self._retitle()
+
+    def on_blur(self) -> None:
+        self._retitle()
+
+    @property
+    def highlighted_key(self) -> str | None:
+        """The key of the row under the cursor, if there is one."""
+        if not self.row_count:
+            return None
+        try:
+            cell = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
+        except CellDoesNotExist:
+            return None
+        return cell.row_key.value
+
+    @property
+    def row_keys(self) -> list[str]:
+        """The row keys, top to bottom."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def apply(self, rows: Sequence[Row], note: str | None = None) -> None:
+        """Shows exactly `rows`, in their order; `note` replaces the count."""
+        chosen = self.highlighted_key
+        wanted = dict(rows)
+        for key in [key for key in self.row_keys if key not in wanted]:
+            self.remove_row(key)
+        for key, values in rows:
+            if RowKey(key) in self.rows:
+                self._update_row(key, values)
+            else:
+                self.add_row(*values, key=key)
+        self._reorder(rows)
+        self._restore(chosen)
+        self._note = str(len(rows)) if note is None else note
+        self._retitle()
+
+    def _update_row(self, key: str, values: Cells) -> None:
+        for (column, _), value in zip(self.COLUMNS, values, strict=True):
+            if self.get_cell(key, column) != value:
+                self.update_cell(key, column, value, update_width=True)
+
+    def _reorder(self, rows: Sequence[Row]) -> None:
+        if self.row_keys == [key for key, _ in rows]:
+            return
+        # A sort's key function sees only cells, so rank by the first cell,
+        # which names the row (an import's id, a resource).
+        rank = {values[0].plain: place for place, (_, values) in enumerate(rows)}
+        self.sort(self.COLUMNS[0][0], key=lambda first: rank.get(first.plain, 0))
+
+    def _restore(self, chosen: str | None) -> None:
+        if chosen is None or RowKey(chosen) not in self.rows:
+            return
+        place = self.get_row_index(chosen)
+        if place != self.cursor_row:
+            self.move_cursor(row=place, animate=False)
+
+    def _retitle(self) -> None:
+        marker = "▶ " if self.has_focus else ""
+        self.border_title = Content(f"{marker}{self.TITLE} ({self._note})")
+
+
+class ImportsTable(KeyedTable):
+    """Imports of some states, drawn by one of the `cells` functions."""
+
+    STATES: ClassVar[tuple[str, ...]] = ()
+
+    def show(self, imports: Iterable[ImportRow], now: datetime) -> None:
+        mine = [row for row in imports if row.state in self.STATES]
+        self.apply([(str(row.id), self.cells(row, now)) for row in self.order(mine)])
+
+    def order(self, rows: list[ImportRow]) -> list[ImportRow]:
+        return sorted(rows, key=lambda row: row.id)
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        raise NotImplementedError
+
+
+class QueuedTable(ImportsTable):
+    TITLE = "Queued"
+    STATES = ("queued",)
+    COLUMNS = (("id", "Import"), ("kind", "Kind"), ("due", "Due"), ("user", "User"))
+
+    def order(self, rows: list[ImportRow]) -> list[ImportRow]:
+        # The next to run on top (review imports aside, the claim's order).
+        return sorted(rows, key=lambda row: (row.due, row.enqueued, row.id))
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        return cells.queued(row, now)
+
+
+class RunningTable(ImportsTable):
+    TITLE = "Running"
+    STATES = ("running",)
+    COLUMNS = (
+        ("id", "Import"),
+        ("kind", "Kind"),
+        ("for", "Running"),
+        ("user", "User"),
+    )
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        return cells.running(row, now)
+
+
+class ReviewTable(ImportsTable):
+    """Pending imports and those whose decision is being carried out."""
+
+    TITLE = "Review"
+    STATES = ("pending", "reviewed")
+    COLUMNS = (
+        ("id", "Import"),
+        ("kind", "Kind"),
+        ("state", "State"),
+        ("warnings", "Warn"),
+        ("errors", "Err"),
+        ("user", "User"),
+        ("ended", "Ended"),
+    )
+
+    def order(self, rows: list[ImportRow]) -> list[ImportRow]:
+        return sorted(rows, key=lambda row: row.id, reverse=True)
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        return cells.in_review(row, now)
+
+
+class LocksTable(KeyedTable):
+    """The dependency locks the hosted runner holds."""
+
+    TITLE = "Locks"
+    # The holders before the mode: at 80 columns the last one is cut.
+    COLUMNS = (("resource", "Resource"), ("holders", "Held by"), ("mode", "Mode"))
+
+    def show(self, holdings: Iterable[Holding]) -> None:
+        ordered = sorted(holdings, key=lambda lock: lock.resource)
+        self.apply([(lock.resource, cells.holding(lock)) for lock in ordered])
+
+    def without_runner(self) -> None:
+        self.apply([], note="no runner here")

@@ -1,0 +1,85 @@
+"""The console's one screen: its panes, and the keys that act on them.
+
+The keys are declared here, where they apply (a dialog on top has keys of
+its own); what they do is the App's (`app.` actions), since the App owns
+the state and the workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from gemma_tui.queue.imports import ImportRow
+from gemma_tui.ui.banner import Banner
+from gemma_tui.ui.logpane import LogPane
+from gemma_tui.ui.panes import (
+    ImportsTable,
+    LocksTable,
+    QueuedTable,
+    ReviewTable,
+    RunningTable,
+)
+
+
+class ConsoleScreen(Screen[None]):
+    # Two columns of panes below 120 cells, three from there on (the CSS).
+    # Textual types this as a list, not a ClassVar, hence the noqa.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "app.accept", "Accept", id="accept"),
+        Binding("d", "app.decline", "Decline", id="decline"),
+        Binding("tab", "app.focus_next", "Next pane", id="next_pane"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous pane",
+            show=False,
+            id="previous_pane",
+        ),
+        Binding("q", "app.ask_quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        super().__init__()
+        self._zone = zone
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Banner(id="banner")
+        # The review pane comes first: focus starts where decisions are made.
+        with Container(id="panes"):
+            yield ReviewTable(id="review")
+            yield RunningTable(id="running")
+            yield QueuedTable(id="queued")
+            yield LocksTable(id="locks")
+            yield LogPane(self._zone, id="log")
+        yield Footer()
+
+    @property
+    def banner(self) -> Banner:
+        return self.query_one("#banner", Banner)
+
+    @property
+    def review(self) -> ReviewTable:
+        return self.query_one("#review", ReviewTable)
+
+    @property
+    def locks(self) -> LocksTable:
+        return self.query_one("#locks", LocksTable)
+
+    @property
+    def log_pane(self) -> LogPane:
+        return self.query_one("#log", LogPane)
+
+    def show_imports(self, imports: Iterable[ImportRow], now: datetime) -> None:
+        rows = tuple(imports)
+        for table in self.query(ImportsTable):
+            table.show(rows, now)

@@ -1,0 +1,157 @@
+"""The watcher: follows the database and posts what changed.
+
+It runs in a thread worker with a connection of its own, LISTENs on the
+channels the queue's triggers notify, and after a burst of notifications
+has settled re-reads the live imports and the new log lines. A lost
+connection is reported and retried with growing waits. The loop wakes at
+least every `poll` seconds to see whether the console is closing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from textual.message import Message
+
+from gemma_tui.db import Connection, connect
+from gemma_tui.db.queries import load
+from gemma_tui.errors import GemmaError, readable
+from gemma_tui.queue.imports import (
+    LIVE_STATES,
+    LogLine,
+    imports_in,
+    logs_after,
+    recent_logs,
+)
+from gemma_tui.ui.messages import (
+    DatabaseLost,
+    DatabaseReached,
+    ImportsRefreshed,
+    LogLinesArrived,
+    LogStreamUnavailable,
+)
+
+IMPORTS = "gemma_tui_imports"
+LOGS = "gemma_tui_logs"
+BOTH = frozenset({IMPORTS, LOGS})
+
+_Q = load("queue")
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    poll: float = 0.25  # longest wait before the loop checks for closing
+    debounce: float = 0.15  # how long a burst of notifications may grow
+    fallback: float = 5.0  # re-read this often even when nothing notifies
+    first_retry: float = 0.5
+    longest_retry: float = 15.0
+    imports_limit: int = 500
+    log_lines: int = 500  # newest lines kept when catching up
+    log_batch: int = 1000
+
+
+class Watcher:
+    """Reads the live imports and the log stream for the console."""
+
+    def __init__(
+        self,
+        dsn: str,
+        post: Callable[[Message], object],
+        settings: WatchSettings | None = None,
+    ) -> None:
+        self._dsn = dsn
+        self._post = post
+        self._settings = settings or WatchSettings()
+        self._last_seq: int | None = None  # None: nothing read yet
+        self._logs_readable = True
+
+    def run(self, closing: threading.Event) -> None:
+        """Follows the database until `closing` is set."""
+        failures = 0
+        while not closing.is_set():
+            try:
+                with connect(self._dsn) as conn:
+                    failures = 0
+                    self._follow(conn, closing)
+            except (psycopg.Error, GemmaError) as error:
+                wait = self._backoff(failures)
+                failures += 1
+                self._post(DatabaseLost(_reason(error), wait))
+                closing.wait(wait)
+
+    def _backoff(self, failures: int) -> float:
+        wait = self._settings.first_retry * 2**failures
+        return float(min(wait, self._settings.longest_retry))
+
+    def _follow(self, conn: Connection, closing: threading.Event) -> None:
+        _listen(conn)
+        self._post(DatabaseReached())
+        self._read(conn, BOTH)
+        last_read = time.monotonic()
+        while not closing.is_set():
+            channels: frozenset[str] = self._changes(conn)
+            if not channels:
+                if time.monotonic() - last_read < self._settings.fallback:
+                    continue
+                # Databases without the triggers never notify.
+                channels = BOTH
+            self._read(conn, channels)
+            last_read = time.monotonic()
+
+    def _changes(self, conn: Connection) -> frozenset[str]:
+        """The channels notified within `poll`, after letting a burst settle."""
+        first = conn.notifies(timeout=self._settings.poll, stop_after=1)
+        found = {n.channel for n in first}
+        if found:
+            later = conn.notifies(timeout=self._settings.debounce)
+            found.update(n.channel for n in later)
+        return frozenset(found)
+
+    def _read(self, conn: Connection, channels: frozenset[str]) -> None:
+        if IMPORTS in channels:
+            live = imports_in(conn, LIVE_STATES, limit=self._settings.imports_limit)
+            self._post(ImportsRefreshed(tuple(live)))
+        if LOGS in channels and self._logs_readable:
+            try:
+                lines = self._new_lines(conn)
+            except psycopg.errors.UndefinedColumn as error:
+                # A database laid out like the reference's has no `seq`.
+                self._logs_readable = False
+                self._post(LogStreamUnavailable(_reason(error)))
+                return
+            if lines:
+                self._post(LogLinesArrived(lines))
+
+    def _new_lines(self, conn: Connection) -> tuple[LogLine, ...]:
+        if self._last_seq is None:
+            lines: deque[LogLine] = deque(recent_logs(conn, self._settings.log_lines))
+            self._last_seq = lines[-1].seq if lines else 0
+            return tuple(lines)
+        # Only the newest lines matter to a pane that keeps a few hundred.
+        lines = deque(maxlen=self._settings.log_lines)
+        while True:
+            batch = logs_after(conn, self._last_seq, limit=self._settings.log_batch)
+            lines.extend(batch)
+            if batch:
+                self._last_seq = batch[-1].seq
+            if len(batch) < self._settings.log_batch:
+                return tuple(lines)
+
+
+def _listen(conn: Connection) -> None:
+    conn.execute(_Q["listen"])
+    # The engine's named `listen` covers the imports channel only; the log
+    # channel is composed here, as an identifier, until it has one too.
+    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(LOGS)))
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, psycopg.Error):
+        return str(readable(error))
+    return str(error)

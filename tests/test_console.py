@@ -1,0 +1,326 @@
+"""The console driven by the pilot, on a real database with the toy kinds.
+
+Conditions are polled in short pauses (never long sleeps); every test that
+starts the hosted runner quits with ctrl+q, which stops it and waits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from gemma_tui.db import Connection
+from gemma_tui.queue.imports import enqueue
+from gemma_tui.ui import messages
+from gemma_tui.ui.app import ConsoleApp
+from gemma_tui.ui.banner import Banner
+from gemma_tui.ui.confirm import Confirm
+from gemma_tui.ui.logpane import LogPane
+from gemma_tui.ui.panes import ReviewTable, RunningTable
+from tests import toy
+from tests.running import FAST, state_of
+
+SHOWN = "[@click=app.quit]x[/]"
+HOSTILE = SHOWN + " \x1b]2;x\x1b\\"  # cleaned, it shows as SHOWN
+LINE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
+LINK = "[link=http://x]y[/]"
+
+
+def console(dsn: str, *, runner: bool = False, **options: Any) -> ConsoleApp:
+    app = ConsoleApp(
+        dsn,
+        toy.registry(),
+        run_runner=runner,
+        runner_settings=FAST,
+        reviewer="rita",
+        **options,
+    )
+    app.animation_level = "none"
+    return app
+
+
+async def until(
+    pilot: Pilot[Any], check: Callable[[], object], tries: int = 300
+) -> None:
+    """Polls `check` in pauses of 50 ms, up to `tries` times."""
+    for _ in range(tries):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"gave up waiting for {check}")
+
+
+async def leave(pilot: Pilot[Any]) -> None:
+    """Quits at once, which stops the hosted runner and waits for it."""
+    await pilot.press("ctrl+q")
+    await until(pilot, lambda: pilot.app.return_code is not None)
+
+
+def add_import(
+    conn: Connection, state: str, kind: str = "toy", user: str = "alice"
+) -> int:
+    row = conn.execute(
+        "INSERT INTO import.imports (state, kind, username, data)"
+        " VALUES (%s, %s, %s, '{}') RETURNING id",
+        (state, kind, user),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def review_of(app: ConsoleApp) -> ReviewTable:
+    return app.query_one("#review", ReviewTable)
+
+
+def dialog_text(app: ConsoleApp) -> str:
+    return "\n".join(str(static.render()) for static in app.screen.query(Static))
+
+
+@pytest.fixture
+def heard() -> list[Message]:
+    """The console's own messages, in the order the App received them."""
+    return []
+
+
+def hook(heard: list[Message]) -> Callable[[Message], None]:
+    ours = tuple(
+        value
+        for value in vars(messages).values()
+        if isinstance(value, type)
+        and issubclass(value, Message)
+        and value.__module__ == messages.__name__
+    )
+
+    def record(message: Message) -> None:
+        if isinstance(message, ours):
+            heard.append(message)
+
+    return record
+
+
+async def test_accept_runs_the_review_and_drops_the_row(
+    dsn: str, conn: Connection, heard: list[Message]
+) -> None:
+    import_id = enqueue(conn, toy.registry(), "toy", '{"action": "ok"}', user="alice")
+    app = console(dsn, runner=True)
+    async with app.run_test(size=(120, 40), message_hook=hook(heard)) as pilot:
+        review = review_of(app)
+        await until(pilot, lambda: review.highlighted_key == str(import_id))
+
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Accept import #{import_id}?" in dialog_text(app)
+        await pilot.press("y")
+
+        await until(pilot, lambda: state_of(conn, import_id) == "accepted")
+        await until(pilot, lambda: str(import_id) not in review.row_keys)
+        await until(pilot, lambda: carried_out(heard))
+        await leave(pilot)
+    kinds = [type(message) for message in heard]
+    assert kinds.index(messages.DecisionMade) < kinds.index(messages.ReviewCarriedOut)
+    assert carried_out(heard) == ["accepted"]
+
+
+def carried_out(heard: list[Message]) -> list[str]:
+    return [m.outcome for m in heard if isinstance(m, messages.ReviewCarriedOut)]
+
+
+async def test_decline_deletes_what_was_staged(dsn: str, conn: Connection) -> None:
+    data = '{"action": "ok", "stage": ["x"]}'
+    import_id = enqueue(conn, toy.registry(), "toy", data, user="alice")
+    app = console(dsn, runner=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        review = review_of(app)
+        await until(pilot, lambda: review.highlighted_key == str(import_id))
+        assert staged(conn) == 1
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Decline import #{import_id}?" in dialog_text(app)
+        await pilot.press("enter")
+
+        await until(pilot, lambda: state_of(conn, import_id) == "declined")
+        await leave(pilot)
+    assert staged(conn) == 0
+
+
+def staged(conn: Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM toy.items").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize("cancel", ["escape", "n"])
+async def test_cancelling_the_dialog_decides_nothing(
+    dsn: str, conn: Connection, heard: list[Message], cancel: str
+) -> None:
+    import_id = add_import(conn, "pending")
+    app = console(dsn)
+    async with app.run_test(message_hook=hook(heard)) as pilot:
+        await until(pilot, lambda: review_of(app).highlighted_key == str(import_id))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+
+        await pilot.press(cancel)
+        await until(pilot, lambda: not isinstance(app.screen, Confirm))
+        await pilot.pause(0.3)
+    assert state_of(conn, import_id) == "pending"
+    assert not [m for m in heard if isinstance(m, messages.DecisionMade)]
+
+
+async def test_a_decision_acts_on_the_id_seen_at_the_keypress(
+    dsn: str, conn: Connection
+) -> None:
+    older = add_import(conn, "pending")
+    chosen = add_import(conn, "pending")
+    app = console(dsn)
+    async with app.run_test() as pilot:
+        review = review_of(app)
+        await until(pilot, lambda: review.highlighted_key == str(chosen))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+
+        # Rows change under the dialog, and the cursor moves to another.
+        newer = add_import(conn, "pending")
+        await until(pilot, lambda: review.row_keys[0] == str(newer))
+        review.move_cursor(row=0)
+        await pilot.press("y")
+
+        await until(pilot, lambda: state_of(conn, chosen) == "reviewed")
+    assert state_of(conn, newer) == "pending"
+    assert state_of(conn, older) == "pending"
+
+
+async def test_the_cursor_keeps_its_import_when_rows_arrive_above(
+    dsn: str, conn: Connection
+) -> None:
+    first = add_import(conn, "pending")
+    add_import(conn, "pending")
+    app = console(dsn)
+    async with app.run_test() as pilot:
+        review = review_of(app)
+        await until(pilot, lambda: review.row_count == 2)
+        review.focus()
+        await pilot.press("down")
+        assert review.highlighted_key == str(first)
+
+        add_import(conn, "pending")
+        top = add_import(conn, "pending")
+        await until(pilot, lambda: review.row_keys[:1] == [str(top)])
+        assert review.highlighted_key == str(first)
+        assert review.cursor_row == 3
+
+        conn.execute("DELETE FROM import.imports WHERE id = %s", (top,))
+        await until(pilot, lambda: review.row_count == 3)
+        assert review.highlighted_key == str(first)
+
+
+async def test_quit_asks_first_while_imports_run(dsn: str, conn: Connection) -> None:
+    gate = toy.gates["quit"] = threading.Event()
+    data = '{"action": "block", "gate": "quit"}'
+    import_id = enqueue(conn, toy.registry(), "toy", data, user="alice")
+    app = console(dsn, runner=True)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            running = app.query_one("#running", RunningTable)
+            await until(pilot, lambda: running.row_keys == [str(import_id)])
+
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, Confirm))
+            assert "1 import is running" in dialog_text(app)
+            await pilot.press("n")
+            await until(pilot, lambda: not isinstance(app.screen, Confirm))
+            assert app.return_code is None
+
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, Confirm))
+            gate.set()
+            await pilot.press("y")
+            await until(pilot, lambda: app.return_code is not None)
+    finally:
+        gate.set()
+    assert state_of(conn, import_id) == "pending"
+
+
+async def test_quit_without_running_imports_asks_nothing(dsn: str) -> None:
+    app = console(dsn)
+    async with app.run_test() as pilot:
+        await pilot.press("q")
+        await until(pilot, lambda: app.return_code is not None)
+
+
+async def test_hostile_text_is_shown_literally(
+    dsn: str, conn: Connection, heard: list[Message]
+) -> None:
+    import_id = add_import(conn, "pending", kind=HOSTILE, user=LINK)
+    conn.execute(
+        "INSERT INTO import.import_logs (import_id, kind, msg) VALUES"
+        " (%(id)s, 'warn', %(hostile)s), (%(id)s, 'error', %(escapes)s)",
+        {"id": import_id, "hostile": LINE, "escapes": "\x1b[31mred\x1b[0m \x9b2J\x1bc"},
+    )
+    app = console(dsn)
+    hooked = hook(heard)
+    async with app.run_test(notifications=True, message_hook=hooked) as pilot:
+        log = app.query_one("#log", LogPane)
+        await until(pilot, lambda: len(log.lines) == 2)
+        assert log.lines[0].endswith(f"#{import_id} warn  [/] [@click=app.quit]")
+        assert log.lines[1].endswith(f"#{import_id} error red")
+        cells = review_of(app).get_row(str(import_id))
+        assert [cells[1].plain, cells[5].plain] == [SHOWN, LINK]
+
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Kind: {SHOWN} (unknown here)" in dialog_text(app)
+        assert f"User: {LINK}" in dialog_text(app)
+        await pilot.press("y")
+
+        # An unknown kind: decide() refuses, with the kind in its message.
+        await until(pilot, lambda: failures(heard))
+        await pilot.pause(0.2)
+        assert app.return_code is None
+    assert SHOWN in failures(heard)[0].reason
+    assert state_of(conn, import_id) == "pending"
+
+
+def failures(heard: list[Message]) -> list[messages.DecisionFailed]:
+    return [m for m in heard if isinstance(m, messages.DecisionFailed)]
+
+
+async def test_an_unreachable_database_shows_a_banner() -> None:
+    nowhere = "host=127.0.0.1 port=9 dbname=none user=none connect_timeout=2"
+    app = console(nowhere, runner=True)
+    async with app.run_test() as pilot:
+        banner = app.query_one("#banner", Banner)
+        await until(pilot, lambda: banner.saying("database"))
+        assert banner.has_class("-shown")
+        assert "Database unreachable" in str(banner.saying("database"))
+        await until(pilot, lambda: banner.saying("runner"))
+        await leave(pilot)
+
+
+async def test_the_watcher_reconnects_after_losing_its_connection(
+    dsn: str, conn: Connection, heard: list[Message]
+) -> None:
+    app = console(dsn)
+    async with app.run_test(message_hook=hook(heard)) as pilot:
+        await until(pilot, lambda: reached(heard) == 1)
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        await until(pilot, lambda: reached(heard) == 2)
+        assert any(isinstance(m, messages.DatabaseLost) for m in heard)
+        assert not app.query_one("#banner", Banner).has_class("-shown")
+
+        import_id = add_import(conn, "pending")
+        await until(pilot, lambda: review_of(app).row_keys == [str(import_id)])
+
+
+def reached(heard: list[Message]) -> int:
+    return sum(isinstance(m, messages.DatabaseReached) for m in heard)
