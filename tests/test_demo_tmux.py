@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.running import wait_until
@@ -80,31 +82,65 @@ def states(data_dir: Path) -> dict[int, str]:
     return {row["id"]: row["state"] for row in rows}
 
 
+def server_dsn(data_dir: Path) -> str:
+    """The demo's running server, read off its postmaster.pid."""
+    lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    port, socket_dir = lines[3].strip(), lines[4].strip()
+    return f"host={socket_dir} port={port} user=postgres dbname=postgres"
+
+
+def staged_rows(data_dir: Path, import_id: int) -> tuple[int, int]:
+    """(rows the import has staged, rows in the gauge tables) now."""
+    with psycopg.connect(server_dsn(data_dir), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM import.track_imports"
+            "        WHERE import_id = %s),"
+            "       (SELECT count(*) FROM waterway.gauge_measurements)"
+            "     + (SELECT count(*) FROM waterway.gauges)",
+            (import_id,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def test_the_demo_accepts_and_declines_from_the_keyboard(data_dir: Path) -> None:
-    """Demo: imports reach pending, `a`+`y` accepts one, `d`+`y` declines one."""
+    """Demo: imports reach pending, `a`+`y` accepts one, `d`+`y` declines
+    another and its staged rows are gone; `q` asks nothing once nothing
+    runs."""
     env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
     command = f"{env} {sys.executable} -m gemma_tui --data-dir {data_dir} demo"
+    started = time.monotonic()
     terminal = Terminal(command)
     try:
-        started = time.monotonic()
-        wait_until(lambda: "pending" in terminal.screen().lower(), timeout=60)
+        wait_until(lambda: "Review (" in terminal.screen(), timeout=60)
         first_frame = time.monotonic() - started
         wait_until(lambda: list(states(data_dir).values()).count("pending") == 16)
+        all_pending = time.monotonic() - started
         assert list(states(data_dir).values()).count("failed") == 1
+
         terminal.keys("a")
-        wait_until(lambda: "accept" in terminal.screen().lower())
+        accepted = wait_until(lambda: asked(terminal, "Accept"))
         terminal.keys("y")
-        wait_until(lambda: "accepted" in states(data_dir).values())
-        terminal.keys("Down")
+        wait_until(lambda: states(data_dir).get(accepted) == "accepted")
+
+        terminal.keys("Up")
         terminal.keys("d")
-        wait_until(lambda: "decline" in terminal.screen().lower())
+        declined = wait_until(lambda: asked(terminal, "Decline"))
+        assert declined != accepted
+        staged, total = staged_rows(data_dir, declined)
+        assert staged > 0
         terminal.keys("y")
-        wait_until(lambda: "declined" in states(data_dir).values())
+        wait_until(lambda: states(data_dir).get(declined) == "declined")
+        assert staged_rows(data_dir, declined) == (0, total - staged)
+
         terminal.keys("q")
-        wait_until(lambda: not terminal.alive() or "quit" in terminal.screen().lower())
-        if terminal.alive():
-            terminal.keys("y")
         wait_until(lambda: not terminal.alive(), timeout=15)
     finally:
         terminal.close()
-    print(f"first frame after {first_frame:.2f} s")
+    print(f"first frame {first_frame:.2f} s, all pending {all_pending:.2f} s")
+
+
+def asked(terminal: Terminal, verb: str) -> int | None:
+    """The import a confirmation on screen asks about, if one does."""
+    found = re.search(rf"{verb} import #(\d+)\?", terminal.screen())
+    return int(found[1]) if found else None
