@@ -89,9 +89,9 @@ def conn(dsn: str) -> Iterator[Connection]:
 
 
 def with_database(dsn: str, database: str) -> str:
-    parts = conninfo_to_dict(dsn)
+    parts = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
     parts["dbname"] = database
-    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
+    return make_conninfo("", **parts)
 
 
 def create_test_roles(conn: Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gemma_tui.db import Connection
 from gemma_tui.errors import BadJobData
@@ -65,8 +65,8 @@ def stage(conn: Connection, import_id: int, label: str) -> None:
 class ToyKind(Kind):
     name = "toy"
     description = "Toy import"
-    exclusive = ("toys",)
-    shared = ("gauges",)
+    exclusive: ClassVar[tuple[str, ...]] = ("toys",)
+    shared: ClassVar[tuple[str, ...]] = ("gauges",)
 
     def create(self, data: Any) -> Job:
         if not isinstance(data, dict):
