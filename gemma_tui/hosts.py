@@ -72,7 +72,11 @@ def _open_console(dsn: str, *, run_runner: bool, reviewer: str | None) -> int:
 
     _log_to_file()
     app = ConsoleApp(dsn, builtin_registry(), run_runner=run_runner, reviewer=reviewer)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if not app.stop_runner():
+            log.warning("the runner did not stop in time; recovery will requeue")
     return 0 if app.return_code is None else app.return_code
 
 

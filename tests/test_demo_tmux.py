@@ -47,6 +47,9 @@ class Terminal:
         self.tmux("send-keys", *keys)
         time.sleep(0.3)
 
+    def pid(self) -> int:
+        return int(self.tmux("display", "-p", "#{pane_pid}").strip())
+
     def alive(self) -> bool:
         return bool(self.tmux("list-sessions").strip())
 
@@ -144,3 +147,51 @@ def asked(terminal: Terminal, verb: str) -> int | None:
     """The import a confirmation on screen asks about, if one does."""
     found = re.search(rf"{verb} import #(\d+)\?", terminal.screen())
     return int(found[1]) if found else None
+
+
+@pytest.mark.parametrize(
+    "number", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"]
+)
+def test_a_signal_while_importing_ends_the_console_and_leaves_none_running(
+    data_dir: Path, number: signal.Signals
+) -> None:
+    """A dropped SSH session (SIGHUP) or a kill (SIGTERM) while an import
+    runs: the console exits within the drain grace and the import is queued
+    again, not left running. The test holds a lock on the staging table so
+    that the import is surely running when the signal comes."""
+    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
+    command = f"exec env {env} {sys.executable} -m gemma_tui --data-dir {data_dir} demo"
+    terminal = Terminal(command)
+    blocker: psycopg.Connection[tuple[object, ...]] | None = None
+    try:
+        wait_until(lambda: "Review (" in terminal.screen(), timeout=60)
+        # The console stops its server on the way out, which ends this
+        # connection too; closing it (no commit) is all that is left.
+        blocker = psycopg.connect(server_dsn(data_dir))
+        blocker.execute(
+            "LOCK TABLE waterway.gauge_measurements IN ACCESS EXCLUSIVE MODE"
+        )
+        stuck = wait_until(lambda: blocked_import(data_dir), timeout=30)
+        os.kill(terminal.pid(), number)
+        signalled = time.monotonic()
+        wait_until(lambda: not terminal.alive(), timeout=20)
+        took = time.monotonic() - signalled
+    finally:
+        if blocker is not None:
+            blocker.close()
+        terminal.close()
+    left = states(data_dir)
+    assert left[stuck] == "queued"
+    assert "running" not in left.values()
+    print(f"{number.name}: gone after {took:.2f} s")
+
+
+def blocked_import(data_dir: Path) -> int | None:
+    """The running import, once some session waits for a lock."""
+    with psycopg.connect(server_dsn(data_dir), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT i.id FROM import.imports i WHERE i.state = 'running'"
+            " AND EXISTS (SELECT 1 FROM pg_stat_activity a"
+            "   WHERE a.wait_event_type = 'Lock')"
+        ).fetchone()
+    return None if row is None else int(row[0])

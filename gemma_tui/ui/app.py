@@ -69,6 +69,7 @@ class ConsoleApp(App[None]):
         self._running_here: set[int] = set()
         self._stop = threading.Event()
         self._runner_done = threading.Event()
+        self._runner_done.set()  # cleared while a hosted runner is started
         self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
         self.title = _title(title_suffix)
@@ -81,12 +82,12 @@ class ConsoleApp(App[None]):
         # Ready, not Mount: the screen's panes exist only once it has drawn,
         # and the workers' first messages need them.
         if not self._run_runner:
-            self._runner_done.set()
             self._view.locks.without_runner()
-        self._catch_hangup()
+        self._catch_signals()
         self.set_interval(1.0, self._show_imports)
         self._start("watcher", self._watch)
-        if self._run_runner:
+        if self._run_runner and not self._stop.is_set():
+            self._runner_done.clear()
             self._start("runner", self._run_hosted_runner)
 
     def on_unmount(self) -> None:
@@ -278,16 +279,31 @@ class ConsoleApp(App[None]):
             await asyncio.sleep(0.05)
         self.exit()
 
-    def _catch_hangup(self) -> None:
-        # Textual takes no SIGHUP: without this a dropped SSH session kills
-        # the process without stopping the runner.
+    def stop_runner(self, timeout: float | None = None) -> bool:
+        """Stops the hosted runner and waits for it; True once it has ended.
+
+        The host calls this after `run()` returns, since a signal ends the
+        UI at once and leaves the runner draining in its thread.
+        """
+        self._stop.set()
+        if timeout is None:
+            timeout = self._runner_settings.drain_grace + EXIT_MARGIN
+        return self._runner_done.wait(timeout)
+
+    def _catch_signals(self) -> None:
+        # Textual takes neither SIGHUP (an SSH session dropped) nor SIGTERM
+        # (a service manager, kill): without these the process dies with
+        # its imports left running until some runner recovers them.
         if self.is_headless:
             return
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self._hung_up)
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self._signalled)
 
-    def _hung_up(self) -> None:
+    def _signalled(self) -> None:
+        # The terminal may be gone: leave the screen now; the host waits
+        # for the runner to drain (`stop_runner`).
         self._stop.set()
         self.exit()
 
