@@ -23,7 +23,7 @@ from gemma_tui.ui import messages
 from gemma_tui.ui.app import ConsoleApp
 from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
-from gemma_tui.ui.panes import ReviewTable
+from gemma_tui.ui.panes import KeyedTable, ReviewTable
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 HOSTILE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
@@ -62,9 +62,12 @@ LOCKS = (
 
 
 class PictureConsole(ConsoleApp):
-    """The console with a stand-in runner that only reports `LOCKS`."""
+    """The console with a stand-in runner that only reports running #6
+    and its `LOCKS`."""
 
     def _run_hosted_runner(self) -> None:
+        started = ImportStarted(6, "gm", "demo_importer")
+        self.post_message(messages.ImportStarted(started))
         self.post_message(messages.LocksChanged(LocksChanged(LOCKS)))
         self._stop.wait()
         self._runner_done.set()
@@ -105,7 +108,7 @@ def settled(rows: int, *, then: str = "") -> Callable[[Pilot[Any]], Awaitable[No
     async def wait(pilot: Pilot[Any]) -> None:
         # The pilot may start before the screen has composed its panes.
         for _ in range(200):
-            if _rows(pilot) == rows and _log_filled(pilot):
+            if _rows(pilot) == rows and _log_filled(pilot) and _measured(pilot):
                 break
             await pilot.pause(0.05)
         else:
@@ -126,9 +129,24 @@ def _rows(pilot: Pilot[Any]) -> int:
     return next((table.row_count for table in found), -1)
 
 
+def _measured(pilot: Pilot[Any]) -> bool:
+    """Whether every table has sized its columns to their cells.
+
+    A DataTable measures new rows when it is next idle; a picture taken
+    before that shows columns as wide as their headings.
+    """
+    for table in pilot.app.screen.query(KeyedTable):
+        for column in table.ordered_columns:
+            cells = table.get_column(column.key)
+            widest = max((cell.cell_len for cell in cells), default=0)
+            if column.content_width < widest:
+                return False
+    return True
+
+
 def _log_filled(pilot: Pilot[Any]) -> bool:
     found = pilot.app.screen.query("#log").results(LogPane)
-    return any(pane.lines for pane in found)
+    return any(pane.lines and pane.is_vertical_scroll_end for pane in found)
 
 
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
@@ -182,24 +200,9 @@ def test_quit_dialog_while_importing(
     snap_compare: Snap, conn: Connection, dsn: str
 ) -> None:
     """`q` while this console's runner runs #6: a dialog asks "Quit the
-    console?", says one import is running and that the rest are queued
-    again."""
+    console?", says one import is running, that quitting waits up to 5 s
+    for it and that it is queued again if still running then."""
     fill(conn)
     app = picture_console(dsn)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settled(4)(pilot)
-        pilot.app.post_message(_started(6))
-        await pilot.pause()
-        await pilot.press("q")
-        for _ in range(100):
-            if isinstance(pilot.app.screen, Confirm):
-                break
-            await pilot.pause(0.05)
-        await pilot.pause()
-
+    run_before = settled(4, then="q")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
-
-
-def _started(import_id: int) -> messages.ImportStarted:
-    return messages.ImportStarted(ImportStarted(import_id, "gm", "demo_importer"))

@@ -52,6 +52,10 @@ class LogPane(Log):
         self._note = ""
 
     def on_mount(self) -> None:
+        # Anchored, the pane stays on the newest line through layout changes
+        # (lines written before it had its size used to leave it at the top)
+        # until the operator scrolls back.
+        self.anchor()
         self._retitle()
 
     def on_focus(self) -> None:
@@ -64,10 +68,6 @@ class LogPane(Log):
         """Writes a batch of lines in one call."""
         following = self.is_vertical_scroll_end
         self.write_lines([cells.log_line(line, self._zone) for line in lines])
-        if following:
-            # Lines written before the pane is laid out leave it at the top:
-            # follow again once it has its size.
-            self.call_after_refresh(self.scroll_end, animate=False)
         self._unseen = 0 if following else self._unseen + len(lines)
         self._retitle()
 

@@ -31,15 +31,18 @@ class KeyedTable(DataTable[Text]):
     """A table of keyed rows that keeps its cursor on a key."""
 
     TITLE: ClassVar[str] = ""
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, heading)
+    # (key, heading, width): fixed widths, so that columns never jump as
+    # rows come and go, and need no measuring (which a DataTable does
+    # lazily, drawing headings-wide columns until it has).
+    COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
         self._note = "…"  # the count, or why there is none
 
     def on_mount(self) -> None:
-        for key, heading in self.COLUMNS:
-            self.add_column(Text(heading), key=key)
+        for key, heading, width in self.COLUMNS:
+            self.add_column(Text(heading), key=key, width=width)
         self._retitle()
 
     def on_focus(self) -> None:
@@ -81,9 +84,9 @@ class KeyedTable(DataTable[Text]):
         self._retitle()
 
     def _update_row(self, key: str, values: Cells) -> None:
-        for (column, _), value in zip(self.COLUMNS, values, strict=True):
+        for (column, _, _), value in zip(self.COLUMNS, values, strict=True):
             if self.get_cell(key, column) != value:
-                self.update_cell(key, column, value, update_width=True)
+                self.update_cell(key, column, value)
 
     def _reorder(self, rows: Sequence[Row]) -> None:
         if self.row_keys == [key for key, _ in rows]:
@@ -124,7 +127,12 @@ class ImportsTable(KeyedTable):
 class QueuedTable(ImportsTable):
     TITLE = "Queued"
     STATES = ("queued",)
-    COLUMNS = (("id", "Import"), ("kind", "Kind"), ("due", "Due"), ("user", "User"))
+    COLUMNS = (
+        ("id", "Import", 7),
+        ("kind", "Kind", 6),
+        ("due", "Due", 15),
+        ("user", "User", 14),
+    )
 
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
         # The next to run on top (review imports aside, the claim's order).
@@ -138,10 +146,10 @@ class RunningTable(ImportsTable):
     TITLE = "Running"
     STATES = ("running",)
     COLUMNS = (
-        ("id", "Import"),
-        ("kind", "Kind"),
-        ("for", "Running"),
-        ("user", "User"),
+        ("id", "Import", 7),
+        ("kind", "Kind", 6),
+        ("for", "Running", 8),
+        ("user", "User", 14),
     )
 
     def cells(self, row: ImportRow, now: datetime) -> Cells:
@@ -154,13 +162,13 @@ class ReviewTable(ImportsTable):
     TITLE = "Review"
     STATES = ("pending", "reviewed")
     COLUMNS = (
-        ("id", "Import"),
-        ("kind", "Kind"),
-        ("state", "State"),
-        ("warnings", "Warn"),
-        ("errors", "Err"),
-        ("user", "User"),
-        ("ended", "Ended"),
+        ("id", "Import", 7),
+        ("kind", "Kind", 6),
+        ("state", "State", 8),
+        ("warnings", "Warn", 4),
+        ("errors", "Err", 4),
+        ("user", "User", 14),
+        ("ended", "Ended", 12),
     )
 
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
@@ -175,7 +183,11 @@ class LocksTable(KeyedTable):
 
     TITLE = "Locks"
     # The holders before the mode: at 80 columns the last one is cut.
-    COLUMNS = (("resource", "Resource"), ("holders", "Held by"), ("mode", "Mode"))
+    COLUMNS = (
+        ("resource", "Resource", 18),
+        ("holders", "Held by", 9),
+        ("mode", "Mode", 9),
+    )
 
     def show(self, holdings: Iterable[Holding]) -> None:
         ordered = sorted(holdings, key=lambda lock: lock.resource)
