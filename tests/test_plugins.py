@@ -15,7 +15,7 @@ from gemma_tui.db import Connection
 from gemma_tui.kinds import GROUP, load_kinds
 from tests.running import settled, wait_until
 
-BUILTIN = ["gm", "st"]
+BUILTIN = ["gm", "st", "wx"]
 OURS = f"gemma-tui {version('gemma-tui')}"
 
 
@@ -28,12 +28,12 @@ def with_builtins(*points: EntryPoint) -> list[EntryPoint]:
 
 
 def test_the_builtin_kinds_come_from_our_entry_points() -> None:
-    """gm and st are loaded like any plugin, provided by gemma-tui."""
+    """gm, st and wx are loaded like any plugin, provided by gemma-tui."""
     loaded = load_kinds()
     assert [entry.name for entry in loaded.registry.base_kinds()] == BUILTIN
     assert {str(loaded.providers[name]) for name in BUILTIN} == {OURS}
-    assert loaded.providers["st"].entry_point == (
-        "st = gemma_tui.kinds.stations:GaugeStations"
+    assert (
+        loaded.providers["wx"].entry_point == "wx = gemma_tui.kinds.axes:WaterwayAxes"
     )
     assert loaded.problems == ()
 
@@ -48,6 +48,8 @@ def test_a_plugin_kind_is_registered_with_its_review_kind() -> None:
         "gm#review",
         "st",
         "st#review",
+        "wx",
+        "wx#review",
     ]
     assert str(loaded.providers["fine"]) == "an unknown package"
 
@@ -259,7 +261,7 @@ def test_kinds_lists_an_installed_plugin_with_its_package(plugins: Path) -> None
         "description",
     ]
     rows = {line.split()[0]: line for line in lines}
-    assert list(rows) == ["gm", "hello", "st"]
+    assert list(rows) == ["gm", "hello", "st", "wx"]
     assert rows["hello"].split() == [
         *("hello", "yes", "greetings", "-", "gemma-tui-hello-kinds", "1.2.0"),
         *("Greetings", "from", "a", "plugin"),
@@ -281,7 +283,7 @@ def test_a_plugin_kind_runs_and_is_reviewed(
     refused = gemma(plugins, "--dsn", dsn, "enqueue", "broken", "--data", "{}")
     assert refused.returncode == 2
     assert refused.stderr.splitlines()[-1] == (
-        "gemma-tui: unknown kind 'broken'; known: gm, hello, st"
+        "gemma-tui: unknown kind 'broken'; known: gm, hello, st, wx"
     )
 
     runner = subprocess.Popen(
