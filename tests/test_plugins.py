@@ -96,6 +96,33 @@ def test_the_first_of_two_plugins_with_one_name_wins() -> None:
     assert "cannot import 'tests.no:Such'" in loaded.problems[0]
 
 
+def unreadable_package(root: Path, name: str, entry_points: str) -> None:
+    """A package whose entry_points.txt importlib cannot parse; pip would
+    not write one, so it is written by hand."""
+    info = root / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", "utf-8"
+    )
+    (info / "entry_points.txt").write_text(entry_points, "utf-8")
+
+
+def test_an_unreadable_entry_points_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package with a malformed entry_points.txt is reported if it names our
+    group and ignored if not; every other package still loads."""
+    unreadable_package(tmp_path, "bad_kinds", f"[{GROUP}]\nbroken\n")
+    unreadable_package(tmp_path, "bad_other", "[console_scripts]\nbroken\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    loaded = load_kinds()
+    assert [entry.name for entry in loaded.registry.base_kinds()] == BUILTIN
+    (problem,) = loaded.problems
+    assert problem.startswith(
+        "kind plugins of bad_kinds skipped: its entry_points.txt cannot be read ("
+    )
+
+
 def test_no_kinds_at_all_is_reported() -> None:
     loaded = load_kinds([])
     assert loaded.registry.names() == []

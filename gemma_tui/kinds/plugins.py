@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions
 from typing import Any
 
 from gemma_tui.queue.kinds import Kind, Registry
@@ -59,10 +59,10 @@ class _Unusable(Exception):
 
 def load_kinds(declared: Iterable[EntryPoint] | None = None) -> LoadedKinds:
     """Loads the kinds declared in `GROUP`, or in `declared` if given."""
-    found = list(entry_points(group=GROUP) if declared is None else declared)
+    problems: list[str] = []
+    found = _installed(problems) if declared is None else list(declared)
     registry = Registry()
     providers: dict[str, Provider] = {}
-    problems: list[str] = []
     for point in sorted(found, key=_load_order):
         provider = _provider(point)
         try:
@@ -80,6 +80,30 @@ def load_kinds(declared: Iterable[EntryPoint] | None = None) -> LoadedKinds:
             "reinstall gemma-tui to restore its own"
         )
     return LoadedKinds(registry, providers, tuple(problems))
+
+
+def _installed(problems: list[str]) -> list[EntryPoint]:
+    """The entry points of `GROUP` in every installed package.
+
+    Read package by package: `importlib.metadata.entry_points()` raises for
+    all packages when one has a malformed ``entry_points.txt``.
+    """
+    found: list[EntryPoint] = []
+    seen: set[str] = set()
+    for dist in distributions():
+        name = dist.metadata["Name"] or UNKNOWN_PACKAGE
+        if _normal(name) in seen:
+            continue  # shadowed by one earlier on sys.path, as for imports
+        seen.add(_normal(name))
+        try:
+            found += dist.entry_points.select(group=GROUP)
+        except Exception as error:
+            if f"[{GROUP}]" in (dist.read_text("entry_points.txt") or ""):
+                problems.append(
+                    f"kind plugins of {name} skipped: its entry_points.txt cannot"
+                    f" be read ({_error(error)})"
+                )
+    return found
 
 
 def _package(point: EntryPoint) -> str:
