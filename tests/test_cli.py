@@ -32,9 +32,9 @@ def test_enqueue_list_show_and_logs(dsn: str, conn: Connection) -> None:
     queued = gemma("enqueue", "gm", "--file", str(EXPORT), "--user", "alice", dsn=dsn)
     assert queued.returncode == 0, queued.stderr
     import_id = int(queued.stdout)
-    from gemma_tui.kinds import builtin_registry
+    from gemma_tui.kinds import load_kinds
 
-    with running(dsn, builtin_registry()):
+    with running(dsn, load_kinds().registry):
         wait_until(lambda: settled(conn, import_id))
     listed = json.loads(gemma("list", "--json", dsn=dsn).stdout)
     assert [row["id"] for row in listed] == [import_id]
@@ -51,9 +51,9 @@ def test_enqueue_list_show_and_logs(dsn: str, conn: Connection) -> None:
 def test_decide_waits_for_the_review(dsn: str, conn: Connection) -> None:
     """`decide --wait` returns once a runner has carried the decision out."""
     import_id = int(gemma("enqueue", "gm", "--file", str(EXPORT), dsn=dsn).stdout)
-    from gemma_tui.kinds import builtin_registry
+    from gemma_tui.kinds import load_kinds
 
-    with running(dsn, builtin_registry()):
+    with running(dsn, load_kinds().registry):
         wait_until(lambda: settled(conn, import_id))
         decided = gemma("decide", str(import_id), "accept", "--wait", dsn=dsn)
     assert decided.returncode == 0, decided.stderr

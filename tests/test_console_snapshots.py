@@ -16,7 +16,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
-from gemma_tui.kinds import builtin_registry
+from gemma_tui.kinds import load_kinds
 from gemma_tui.queue.events import ImportStarted, LocksChanged
 from gemma_tui.queue.locks import Holding
 from gemma_tui.ui import messages
@@ -95,7 +95,7 @@ def _ago(minutes: int) -> datetime:
 
 def picture_console(dsn: str) -> PictureConsole:
     app = PictureConsole(
-        dsn, builtin_registry(), reviewer="demo_reviewer", clock=lambda: NOW
+        dsn, load_kinds().registry, reviewer="demo_reviewer", clock=lambda: NOW
     )
     app.theme = "textual-dark"
     app.animation_level = "none"

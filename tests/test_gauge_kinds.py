@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gemma_tui.db import Connection
-from gemma_tui.kinds import builtin_registry
+from gemma_tui.kinds import load_kinds
 from gemma_tui.kinds.asc import parse_asc
 from gemma_tui.queue import imports
 from tests.conftest import DATA
@@ -18,7 +18,7 @@ EXPORTS = sorted((DATA / "gauges" / "viadonau_asc").glob("*.asc"))
 MALFORMED = DATA / "gauges" / "malformed"
 STATIONS = DATA / "stations" / "pegelonline_stations_2014-04-24.json"
 BAD_STATIONS = DATA / "stations" / "pegelonline_stations_bad.json"
-REGISTRY = builtin_registry()
+REGISTRY = load_kinds().registry
 
 
 def submit(conn: Connection, kind: str, path: Path) -> int:

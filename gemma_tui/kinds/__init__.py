@@ -1,13 +1,8 @@
-"""The import kinds that ship with gemma-tui."""
+"""The import kinds: those that ship with gemma-tui, and the loader that
+finds every kind, theirs and plugins', through entry points."""
 
 from __future__ import annotations
 
-from gemma_tui.queue.kinds import Registry
+from gemma_tui.kinds.plugins import GROUP, LoadedKinds, Provider, load_kinds
 
-
-def builtin_registry() -> Registry:
-    """A registry holding every built-in kind."""
-    from gemma_tui.kinds.gauges import GaugeMeasurements
-    from gemma_tui.kinds.stations import GaugeStations
-
-    return Registry([GaugeMeasurements(), GaugeStations()])
+__all__ = ["GROUP", "LoadedKinds", "Provider", "load_kinds"]

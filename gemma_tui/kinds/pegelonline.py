@@ -39,7 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gemma_tui.kinds.asc import STOP, Problem, quote
+from gemma_tui.kinds.asc import STOP, Problem
+from gemma_tui.kinds.jsonvalues import blank, kind_of, show, storable
 
 LATITUDES = (47.0, 56.0)
 LONGITUDES = (5.0, 16.0)
@@ -113,22 +114,10 @@ def _entries(raw: bytes) -> list[Any] | Problem:
     except ValueError as error:
         return _stop(f"file is not JSON ({error})")
     if not isinstance(data, list):
-        return _stop(f"JSON holds {_kind(data)}, not an array of stations")
+        return _stop(f"JSON holds {kind_of(data)}, not an array of stations")
     if not data:
         return _stop("station array is empty: there is nothing to import")
     return data
-
-
-def _kind(data: object) -> str:
-    names = {dict: "an object", str: "a string", bool: "a boolean", list: "an array"}
-    return names.get(type(data), "a number" if data is not None else "null")
-
-
-def _show(data: object, limit: int = 40) -> str:
-    """Quotes a JSON value for a one-line message."""
-    if isinstance(data, dict | list):
-        return _kind(data)  # nested data could be long or deep
-    return quote(data if isinstance(data, str) else json.dumps(data), limit)
 
 
 def _add_unique(stations: dict[str, Station], station: Station, warn: Warn) -> None:
@@ -145,7 +134,7 @@ def _add_unique(stations: dict[str, Station], station: Station, warn: Warn) -> N
 
 def _station(index: int, entry: object, warn: Warn) -> Station | None:
     if not isinstance(entry, dict):
-        warn(f"entry {_show(entry)} is {_kind(entry)}, not a station; skipped")
+        warn(f"entry {show(entry)} is {kind_of(entry)}, not a station; skipped")
         return None
     number = _number_of(entry, warn)
     names = _names(entry, warn)
@@ -167,53 +156,38 @@ def _station(index: int, entry: object, warn: Warn) -> Station | None:
 
 def _number_of(entry: dict[str, Any], warn: Warn) -> str | None:
     raw = entry.get("number")
-    number = _text(raw)
+    number = storable(raw)
     if number is None:
-        name = _show(entry.get("shortname") or entry.get("longname"))
-        if _blank(raw):
+        name = show(entry.get("shortname") or entry.get("longname"))
+        if blank(raw):
             warn(f"station {name} has no number; skipped")
         else:
-            warn(f"station {name} has number {_show(raw)}, not text; skipped")
+            warn(f"station {name} has number {show(raw)}, not text; skipped")
     return number
 
 
-def _blank(data: object) -> bool:
-    return data is None or (isinstance(data, str) and not data.strip())
-
-
-def _text(data: object) -> str | None:
-    """Stripped text the database can store, or None."""
-    if not isinstance(data, str) or "\x00" in data:
-        return None
-    try:
-        data.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, from an escape like \ud800
-        return None
-    return data.strip() or None
-
-
 def _names(entry: dict[str, Any], warn: Warn) -> tuple[str, str] | None:
-    short, long = _text(entry.get("shortname")), _text(entry.get("longname"))
+    short, long = storable(entry.get("shortname")), storable(entry.get("longname"))
     if short is None and long is None:
-        warn(f"station {_show(entry.get('number'))} has no name; skipped")
+        warn(f"station {show(entry.get('number'))} has no name; skipped")
         return None
     if short is None or long is None:
         name = short or long or ""
-        warn(f"station {_show(name)} has only one name; used as both names")
+        warn(f"station {show(name)} has only one name; used as both names")
         return name, name
     return short, long
 
 
 def _text_field(name: str, data: object, warn: Warn) -> str | None:
-    text = _text(data)
-    if text is None and not _blank(data):
-        warn(f"{name} {_show(data)} is not text; {name} left empty")
+    text = storable(data)
+    if text is None and not blank(data):
+        warn(f"{name} {show(data)} is not text; {name} left empty")
     return text
 
 
 def _water(data: object, warn: Warn) -> str | None:
     if isinstance(data, dict):
-        return _text(data.get("longname")) or _text(data.get("shortname"))
+        return storable(data.get("longname")) or storable(data.get("shortname"))
     return _text_field("water", data, warn)
 
 
@@ -223,9 +197,9 @@ def _float(name: str, data: object, warn: Warn) -> float | None:
         return None
     number = _finite(data)
     if number is None:
-        warn(f"{name} {_show(data)} is not a number; {name} left empty")
+        warn(f"{name} {show(data)} is not a number; {name} left empty")
     elif isinstance(data, str):
-        warn(f"{name} given as text {_show(data)}; read as {number}")
+        warn(f"{name} given as text {show(data)}; read as {number}")
     return number
 
 
