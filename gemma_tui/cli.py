@@ -64,6 +64,11 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
         "--no-runner", action="store_true", help="watch only; run no imports"
     )
     console.add_argument("--as", dest="reviewer", help="role to decide imports as")
+    console.add_argument(
+        "--read-only",
+        action="store_true",
+        help="watch only, in read-only sessions: no runner, no decisions",
+    )
     sub.add_parser(
         "demo", parents=[common], help="sample imports on an embedded server"
     )

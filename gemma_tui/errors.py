@@ -37,6 +37,10 @@ class PermissionDenied(GemmaError):
     """The acting role lacks the right to do this."""
 
 
+class ReadOnly(GemmaError):
+    """A change asked of a session that may only read."""
+
+
 def readable(error: psycopg.Error) -> GemmaError:
     """Translates a driver error into one of ours, keeping its first line."""
     first = _first_line(error)
@@ -44,6 +48,8 @@ def readable(error: psycopg.Error) -> GemmaError:
         return DatabaseUnavailable(f"cannot reach the database: {first}")
     if isinstance(error, psycopg.errors.InsufficientPrivilege):
         return PermissionDenied(f"permission denied: {first}")
+    if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+        return ReadOnly(f"read-only session: {first}")
     return GemmaError(f"database error: {first}")
 
 

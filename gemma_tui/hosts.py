@@ -12,6 +12,7 @@ from types import FrameType
 
 import platformdirs
 
+from gemma_tui.db import read_only
 from gemma_tui.queue.events import (
     ImportFinished,
     ImportStarted,
@@ -20,6 +21,7 @@ from gemma_tui.queue.events import (
     RunnerStopped,
     RunnerTrouble,
 )
+from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import open_database
@@ -29,12 +31,26 @@ log = logging.getLogger(__name__)
 
 def console(args: argparse.Namespace, kinds: Registry) -> int:
     database = open_database(args.dsn, args.data_dir)
-    database.conn.close()
+    reviewer: str | None = getattr(args, "reviewer", None)
+    try:
+        if reviewer is not None:
+            # Say so now, not at the first decision.
+            check_role(database.conn, reviewer)
+    finally:
+        database.conn.close()
+    if getattr(args, "read_only", False):
+        return _open_console(
+            read_only(database.dsn),
+            kinds,
+            run_runner=False,
+            reviewer=reviewer,
+            watch_only=True,
+        )
     return _open_console(
         database.dsn,
         kinds,
-        run_runner=not args.no_runner,
-        reviewer=args.reviewer,
+        run_runner=not getattr(args, "no_runner", False),
+        reviewer=reviewer,
     )
 
 
@@ -69,12 +85,19 @@ def runner(args: argparse.Namespace, kinds: Registry) -> int:
 
 
 def _open_console(
-    dsn: str, kinds: Registry, *, run_runner: bool, reviewer: str | None
+    dsn: str,
+    kinds: Registry,
+    *,
+    run_runner: bool,
+    reviewer: str | None,
+    watch_only: bool = False,
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
 
     _log_to_file()
-    app = ConsoleApp(dsn, kinds, run_runner=run_runner, reviewer=reviewer)
+    app = ConsoleApp(
+        dsn, kinds, run_runner=run_runner, reviewer=reviewer, read_only=watch_only
+    )
     try:
         app.run()
     finally:

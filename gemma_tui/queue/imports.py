@@ -164,6 +164,15 @@ def decide(
     return review_id
 
 
+def check_role(conn: Connection, role: str) -> None:
+    """Raises a readable error unless this session may act as `role`."""
+    try:
+        with conn.transaction():
+            _act_as(conn, role)
+    except psycopg.Error as error:
+        raise readable(error) from error
+
+
 def review_outcome(conn: Connection, import_id: int, review_id: int) -> str | None:
     """`accepted`/`declined` once carried out, `retrying` when the review
     import failed and was queued again, None while it is still waiting."""

@@ -57,11 +57,15 @@ class ConsoleApp(App[None]):
         reviewer: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         title_suffix: str = "",
+        read_only: bool = False,
     ) -> None:
         super().__init__()
         self._dsn = dsn
         self._kinds = registry
-        self._run_runner = run_runner
+        # Read-only: the keys that change things are gone, and the sessions
+        # (whose dsn the host made read-only) could not change them anyway.
+        self._read_only = read_only
+        self._run_runner = run_runner and not read_only
         self._runner_settings = runner_settings or RunnerSettings()
         self._reviewer = reviewer
         self._clock = clock
@@ -73,7 +77,7 @@ class ConsoleApp(App[None]):
         self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
         self.title = _title(title_suffix)
-        self.sub_title = _sub_title(run_runner, reviewer)
+        self.sub_title = _sub_title(self._run_runner, reviewer, read_only)
 
     def get_default_screen(self) -> Screen[None]:
         return self._view
@@ -183,6 +187,8 @@ class ConsoleApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "decline"):
+            if self._read_only:
+                return False
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
@@ -313,6 +319,8 @@ def _title(suffix: str) -> str:
     return f"gemma-tui · {suffix}" if suffix else "gemma-tui"
 
 
-def _sub_title(run_runner: bool, reviewer: str | None) -> str:
+def _sub_title(run_runner: bool, reviewer: str | None, read_only: bool) -> str:
+    if read_only:
+        return "read-only"
     mode = "runner on" if run_runner else "monitor only"
     return f"{mode} · deciding as {one_line(reviewer)}" if reviewer else mode

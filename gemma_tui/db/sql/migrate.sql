@@ -11,6 +11,10 @@ CREATE TABLE IF NOT EXISTS gemma_tui.migrations (
     name    text NOT NULL,
     applied timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
+-- Every role that may log in checks the schema version before it works;
+-- the version says nothing secret.
+GRANT USAGE ON SCHEMA gemma_tui TO PUBLIC;
+GRANT SELECT ON gemma_tui.migrations TO PUBLIC;
 
 -- name: applied
 SELECT version FROM gemma_tui.migrations;
