@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gemma_tui import __version__, commands
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_enqueue(sub, common)
     _add_reads(sub, common)
     _add_decide(sub, common)
+    _add_email(sub, common)
     return parser
 
 
@@ -76,7 +77,7 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     runner = sub.add_parser("runner", parents=[common], help="headless runner")
-    runner.add_argument("--max-running", type=int, default=4, metavar="N")
+    runner.add_argument("--max-running", type=_at_least(1), default=4, metavar="N")
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 
@@ -89,9 +90,11 @@ def _add_enqueue(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     source.add_argument("--data", help="job data as JSON")
     enqueue.add_argument("--user", help="role to submit as")
     enqueue.add_argument("--due", help="ISO time with zone, or +30s, +10m, +2h")
-    enqueue.add_argument("--tries", type=int, help="tries left after a failure")
     enqueue.add_argument(
-        "--retry-wait", type=float, metavar="SECONDS", help="wait before a retry"
+        "--tries", type=_tries, help=f"tries left after a failure, 0 to {MAX_TRIES}"
+    )
+    enqueue.add_argument(
+        "--retry-wait", type=_seconds, metavar="SECONDS", help="wait before a retry"
     )
     enqueue.add_argument("--wait", action="store_true", help="wait until it ends")
     enqueue.add_argument("--email", action="store_true", help="mail the outcome")
@@ -100,7 +103,7 @@ def _add_enqueue(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 def _add_reads(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     listing = sub.add_parser("list", parents=[common], help="list imports")
     listing.add_argument("--state", action="append", help="only this state")
-    listing.add_argument("--limit", type=int, default=1000)
+    listing.add_argument("--limit", type=_at_least(1), default=1000)
     listing.add_argument("--json", action="store_true")
     show = sub.add_parser("show", parents=[common], help="one import")
     show.add_argument("id", type=int)
@@ -115,7 +118,56 @@ def _add_decide(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     decide.add_argument("decision", choices=["accept", "decline"])
     decide.add_argument("--as", dest="reviewer", help="role to decide as")
     decide.add_argument("--wait", action="store_true", help="wait until carried out")
-    decide.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+    decide.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS")
+
+
+# The command line refuses what the queue would otherwise clip: a person
+# who types -1 or 10**12 has made a mistake and should hear of it.
+MAX_TRIES = 200
+LONGEST_WAIT = 366 * 24 * 3600.0
+
+
+def _at_least(least: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        value = _integer(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}: {text}")
+        return value
+
+    return number
+
+
+def _tries(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= MAX_TRIES:
+        raise argparse.ArgumentTypeError(f"must be 0 to {MAX_TRIES}: {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text}") from None
+    if not 0 <= value <= LONGEST_WAIT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be 0 to {LONGEST_WAIT:g} s: {text}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+
+
+def _add_email(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    email = sub.add_parser(
+        "email", parents=[common], help="the roles' mail addresses for outcomes"
+    )
+    email.add_argument("action", choices=["list", "set", "unset"])
+    email.add_argument("role", nargs="?")
+    email.add_argument("address", nargs="?")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

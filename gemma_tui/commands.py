@@ -8,7 +8,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from gemma_tui.db import Connection
@@ -154,13 +154,38 @@ def decide(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     raise GemmaError(f"#{args.id} still waits for a runner to carry out the decision")
 
 
-def parse_due(text: str | None) -> datetime | None:
-    """An absolute time with a zone, or a delay from now like `+10m`."""
+def email(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    from gemma_tui.queue import mail
+
+    if args.action == "list":
+        for role, address in mail.addresses(db.conn):
+            print(f"{_cell(role, 20)} {_clean(address)}")
+        return 0
+    if not args.role:
+        raise GemmaError(f"email {args.action} needs a role")
+    if args.action == "set":
+        if not args.address:
+            raise GemmaError("email set needs a role and an address")
+        mail.set_address(db.conn, args.role, args.address)
+        return 0
+    if args.address:
+        raise GemmaError("email unset takes a role only")
+    if not mail.unset_address(db.conn, args.role):
+        raise GemmaError(f"no address is set for role {args.role!r}")
+    return 0
+
+
+def parse_due(text: str | None) -> datetime | timedelta | None:
+    """An absolute time with a zone, or a delay like `+10m` that the
+    database adds to its own clock."""
     if text is None:
         return None
     if match := _RELATIVE.match(text.strip()):
         amount = float(match[1])
-        return datetime.now(UTC) + timedelta(**{_UNITS[match[2]]: amount})
+        try:
+            return timedelta(**{_UNITS[match[2]]: amount})
+        except OverflowError:
+            raise GemmaError(f"due delay {text!r} is over 10 years") from None
     try:
         due = datetime.fromisoformat(text)
     except ValueError:
@@ -171,6 +196,8 @@ def parse_due(text: str | None) -> datetime | None:
 
 
 def _file_data(path: Path) -> str:
+    if path.is_dir():
+        raise GemmaError(f"{path} is a directory, not a file")
     if not path.is_file():
         raise GemmaError(f"no such file: {path}")
     try:
@@ -223,4 +250,5 @@ _HANDLERS: dict[str, _Handler] = {
     "show": show,
     "logs": logs,
     "decide": decide,
+    "email": email,
 }

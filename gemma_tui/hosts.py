@@ -23,6 +23,7 @@ from gemma_tui.queue.events import (
 )
 from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
+from gemma_tui.queue.mail import SmtpSettings
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import open_database
 
@@ -79,7 +80,9 @@ def runner(args: argparse.Namespace, kinds: Registry) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    settings = RunnerSettings(max_running=max(args.max_running, 1))
+    settings = RunnerSettings(
+        max_running=args.max_running, smtp=SmtpSettings.from_environment()
+    )
     Runner(database.dsn, kinds, settings, report=_log_event).run(stop)
     return 0
 
@@ -96,7 +99,12 @@ def _open_console(
 
     _log_to_file()
     app = ConsoleApp(
-        dsn, kinds, run_runner=run_runner, reviewer=reviewer, read_only=watch_only
+        dsn,
+        kinds,
+        run_runner=run_runner,
+        runner_settings=RunnerSettings(smtp=SmtpSettings.from_environment()),
+        reviewer=reviewer,
+        read_only=watch_only,
     )
     try:
         app.run()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gemma_tui.db import Connection
+from gemma_tui.errors import BadJobData
 from gemma_tui.kinds import load_kinds
 from gemma_tui.queue import imports
 from tests.rivers import DANUBE, DONAU, RIVERS, collection, feature
@@ -225,12 +226,25 @@ def test_a_damaged_feature_is_a_warning_with_its_place(
         ({"names": ["Danube", " "]}, "names must be a list of 1 to 1000 names"),
     ],
 )
-def test_bad_job_data_fails_with_one_line(
-    dsn: str, conn: Connection, options: dict[str, Any], message: str
+def test_bad_job_data_is_refused_at_enqueue(
+    conn: Connection, options: dict[str, Any], message: str
 ) -> None:
-    import_id = submit(conn, RIVERS, **options)
+    """The kind reads the options when the import is queued: one line, no row."""
+    with pytest.raises(BadJobData) as raised:
+        submit(conn, RIVERS, **options)
+    assert message in str(raised.value)
+    assert conn.execute("SELECT count(*) FROM import.imports").fetchone() == (0,)
+
+
+def test_bad_job_data_written_past_enqueue_fails_with_one_line(
+    dsn: str, conn: Connection
+) -> None:
+    """Data changed behind the queue's back still fails the run, in one line."""
+    import_id = submit(conn, RIVERS)
+    data = json.dumps({"file": str(RIVERS), "names": []})
+    conn.execute("UPDATE import.imports SET data = %s WHERE id = %s", (data, import_id))
     assert run_all(dsn, conn, import_id) == {import_id: "failed"}
     errors = [m for level, m in log_of(conn, import_id) if level == "error"]
     assert len(errors) == 1
-    assert message in errors[0]
+    assert "names must be a list of 1 to 1000 names" in errors[0]
     assert count(conn) == 0

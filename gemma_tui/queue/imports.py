@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -115,26 +115,62 @@ def enqueue(
     data: str,
     *,
     user: str | None = None,
-    due: datetime | None = None,
+    due: datetime | timedelta | None = None,
     tries: int | None = None,
     retry_wait: timedelta | None = None,
     send_email: bool = False,
 ) -> int:
-    """Queues an import as `user` (or the connection's role); returns its id."""
+    """Queues an import as `user` (or the connection's role); returns its id.
+
+    `due` is an instant, or a delay that the database adds to its own
+    clock, so that every runner and console agrees on when that is.
+    """
     if kind not in registry or kind.endswith(REVIEW_SUFFIX):
         raise UnknownKind(f"unknown kind {kind!r}; known: {_known(registry)}")
     check_data(data)
-    if due is not None and due.tzinfo is None:
-        raise GemmaError("due time has no time zone")
+    _check_buildable(registry, kind, data)
     params = {
         "kind": kind,
-        "due": due,
+        **_due_params(due),
         "tries": rules.clip_tries(tries),
         "retry_wait": rules.clip_wait(retry_wait),
         "send_email": send_email,
         "data": data,
     }
     return _insert_as(conn, user, params)
+
+
+# Due times a queue can mean: further out is a typo, and PostgreSQL can
+# store instants that Python cannot read back.
+EARLIEST_DUE = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+LONGEST_DELAY = timedelta(days=3660)
+
+
+def _due_params(due: datetime | timedelta | None) -> dict[str, Any]:
+    if isinstance(due, timedelta):
+        if not timedelta(0) <= due <= LONGEST_DELAY:
+            raise GemmaError("a due delay must be 0 to 10 years")
+        return {"due": None, "due_in": due}
+    if due is not None:
+        if due.tzinfo is None:
+            raise GemmaError("due time has no time zone")
+        if not EARLIEST_DUE <= due <= LATEST_DUE:
+            raise GemmaError(f"due time {due.isoformat()} is not between 1970 and 9999")
+    return {"due": due, "due_in": timedelta(0)}
+
+
+def _check_buildable(registry: Registry, kind: str, data: str) -> None:
+    """Refuses data its kind cannot build a job from, before it is queued.
+
+    Building a job only reads the data (a file is read when the job runs),
+    so this costs nothing and spares a run that could only fail.
+    """
+    try:
+        registry[kind].kind.create(json.loads(data))
+    except Exception as error:  # a plugin's kind may raise anything
+        reason = str(error) or type(error).__name__
+        raise BadJobData(f"job data for {kind!r}: {reason}") from error
 
 
 def decide(
@@ -251,7 +287,7 @@ def _lock_pending(conn: Connection, import_id: int) -> tuple[str, str]:
 def _insert_review(conn: Connection, kind: str, import_id: int, accept: bool) -> int:
     params = {
         "kind": kind + REVIEW_SUFFIX,
-        "due": None,
+        **_due_params(None),
         "tries": rules.REVIEW_TRIES,
         "retry_wait": rules.REVIEW_RETRY_WAIT,
         "send_email": False,

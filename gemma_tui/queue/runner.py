@@ -22,7 +22,7 @@ import psycopg
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
-from gemma_tui.queue import rules
+from gemma_tui.queue import mail, rules
 from gemma_tui.queue.events import (
     ImportFinished,
     ImportStarted,
@@ -50,6 +50,7 @@ class RunnerSettings:
     max_running: int = 4
     drain_grace: float = 5.0  # seconds a stopping runner waits for imports
     store_retry: StoreRetry = field(default_factory=StoreRetry)
+    smtp: mail.SmtpSettings | None = None  # None: imports asking for mail get none
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +249,26 @@ class Runner:
             outcome = self._outcome(claim, entry, feedback)
         finally:
             feedback.close()
-        if claim.send_email:
-            # TODO(#3): mail the submitter the outcome.
-            log.info("import %d asks for an email", claim.id)
         retry_id = self._store(claim, claim.id, outcome, remove=False)
+        if claim.send_email:
+            # After the outcome is stored: a mail never changes it.
+            self._mail(claim, entry, outcome.state, retry_id)
         return outcome.state, retry_id
+
+    def _mail(
+        self, claim: Claim, entry: Registered, state: str, retry_id: int | None
+    ) -> None:
+        notice = mail.Notice(
+            claim.id, claim.kind, entry.description, claim.username, state, retry_id
+        )
+        feedback = DatabaseFeedback(self.dsn, claim.id, self.settings.queue_role)
+        try:
+            with connect(self.dsn) as conn:
+                mail.tell_submitter(conn, self.settings.smtp, notice, feedback)
+        except GemmaError as error:
+            feedback.info(f"no mail sent: {error}")
+        finally:
+            feedback.close()
 
     def _outcome(
         self, claim: Claim, entry: Registered, feedback: DatabaseFeedback

@@ -18,7 +18,7 @@ INSERT INTO import.imports
     (kind, due, trys_left, retry_wait, username, send_email, data)
 VALUES (
     %(kind)s,
-    COALESCE(%(due)s, CURRENT_TIMESTAMP),
+    COALESCE(%(due)s, CURRENT_TIMESTAMP + %(due_in)s),
     %(tries)s,
     %(retry_wait)s,
     current_user,
