@@ -324,3 +324,22 @@ async def test_the_watcher_reconnects_after_losing_its_connection(
 
 def reached(heard: list[Message]) -> int:
     return sum(isinstance(m, messages.DatabaseReached) for m in heard)
+
+
+async def test_tab_moves_the_focus_marker_to_exactly_one_pane(dsn: str) -> None:
+    """The ▶ in a pane's title marks the focused pane, and only that one."""
+    app = console(dsn)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panes = list(app.screen.query("#panes > *"))
+        await until(pilot, lambda: marked(panes) == [app.focused])
+        for _ in range(len(panes) + 1):
+            await pilot.press("tab")
+            await pilot.pause(0.05)
+            assert marked(panes) == [app.focused]
+        await pilot.press("shift+tab")
+        await pilot.pause(0.05)
+        assert marked(panes) == [app.focused]
+
+
+def marked(panes: list[Any]) -> list[Any]:
+    return [pane for pane in panes if str(pane.border_title).startswith("▶")]

@@ -49,6 +49,7 @@ class LogPane(Log):
         self.highlighter = _Levels(self)
         self._zone = zone
         self._unseen = 0
+        self._focused = False
         self._note = ""
 
     def on_mount(self) -> None:
@@ -58,10 +59,14 @@ class LogPane(Log):
         self.anchor()
         self._retitle()
 
+    # The events say which way focus went; `has_focus` may not have caught
+    # up yet when they arrive, which left stale markers on other panes.
     def on_focus(self) -> None:
+        self._focused = True
         self._retitle()
 
     def on_blur(self) -> None:
+        self._focused = False
         self._retitle()
 
     def add(self, lines: Sequence[LogLine]) -> None:
@@ -82,7 +87,7 @@ class LogPane(Log):
             self._retitle()
 
     def _retitle(self) -> None:
-        parts = ["▶ Log" if self.has_focus else "Log", f"times {self._zone_name()}"]
+        parts = ["▶ Log" if self._focused else "Log", f"times {self._zone_name()}"]
         if self._unseen:
             parts.append(f"{self._unseen} new below")
         if self._note:

@@ -39,16 +39,21 @@ class KeyedTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
         self._note = "…"  # the count, or why there is none
+        self._focused = False
 
     def on_mount(self) -> None:
         for key, heading, width in self.COLUMNS:
             self.add_column(Text(heading), key=key, width=width)
         self._retitle()
 
+    # The events say which way focus went; `has_focus` may not have caught
+    # up yet when they arrive, which left stale markers on other panes.
     def on_focus(self) -> None:
+        self._focused = True
         self._retitle()
 
     def on_blur(self) -> None:
+        self._focused = False
         self._retitle()
 
     @property
@@ -104,7 +109,7 @@ class KeyedTable(DataTable[Text]):
             self.move_cursor(row=place, animate=False)
 
     def _retitle(self) -> None:
-        marker = "▶ " if self.has_focus else ""
+        marker = "▶ " if self._focused else ""
         self.border_title = Content(f"{marker}{self.TITLE} ({self._note})")
 
 
