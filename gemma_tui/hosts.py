@@ -12,7 +12,9 @@ from types import FrameType
 
 import platformdirs
 
-from gemma_tui.db import read_only
+from gemma_tui.db import connect, read_only
+from gemma_tui.db.server import resolve
+from gemma_tui.errors import DatabaseUnavailable
 from gemma_tui.queue.events import (
     ImportFinished,
     ImportStarted,
@@ -25,34 +27,43 @@ from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.mail import SmtpSettings
 from gemma_tui.queue.runner import Runner, RunnerSettings
-from gemma_tui.session import open_database
+from gemma_tui.session import bring_up_to_date, open_database
 
 log = logging.getLogger(__name__)
 
 
 def console(args: argparse.Namespace, kinds: Registry) -> int:
-    database = open_database(args.dsn, args.data_dir)
+    target = resolve(args.dsn, args.data_dir)
     reviewer: str | None = getattr(args, "reviewer", None)
+    reached = _prepare_console(target.dsn, reviewer)
+    watch_only = bool(getattr(args, "read_only", False))
+    return _open_console(
+        read_only(target.dsn) if watch_only else target.dsn,
+        kinds,
+        run_runner=not getattr(args, "no_runner", False) and not watch_only,
+        reviewer=reviewer,
+        watch_only=watch_only,
+        schema_unchecked=not reached,
+    )
+
+
+def _prepare_console(dsn: str, reviewer: str | None) -> bool:
+    """Migrates and checks `--as`; False if the database is unreachable.
+
+    The console is where an operator waits for a database to come back,
+    so an unreachable one is no reason not to start: its banner says so.
+    """
     try:
+        conn = connect(dsn)
+    except DatabaseUnavailable as error:
+        log.warning("starting without the database: %s", error)
+        return False
+    with conn:
+        bring_up_to_date(conn)
         if reviewer is not None:
             # Say so now, not at the first decision.
-            check_role(database.conn, reviewer)
-    finally:
-        database.conn.close()
-    if getattr(args, "read_only", False):
-        return _open_console(
-            read_only(database.dsn),
-            kinds,
-            run_runner=False,
-            reviewer=reviewer,
-            watch_only=True,
-        )
-    return _open_console(
-        database.dsn,
-        kinds,
-        run_runner=not getattr(args, "no_runner", False),
-        reviewer=reviewer,
-    )
+            check_role(conn, reviewer)
+    return True
 
 
 def demo(args: argparse.Namespace, kinds: Registry) -> int:
@@ -94,6 +105,7 @@ def _open_console(
     run_runner: bool,
     reviewer: str | None,
     watch_only: bool = False,
+    schema_unchecked: bool = False,
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
 
@@ -105,6 +117,7 @@ def _open_console(
         runner_settings=RunnerSettings(smtp=SmtpSettings.from_environment()),
         reviewer=reviewer,
         read_only=watch_only,
+        schema_unchecked=schema_unchecked,
     )
     try:
         app.run()

@@ -10,7 +10,7 @@ import psycopg
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.migrate import available, current_version, migrate
 from gemma_tui.db.server import Target, resolve
-from gemma_tui.errors import readable
+from gemma_tui.errors import GemmaError, readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +27,19 @@ def open_database(dsn: str | None, data_dir: Path | None) -> Database:
     """Connects to the chosen database and brings its schema up to date."""
     target = resolve(dsn, data_dir)
     conn = connect(target.dsn)
+    try:
+        bring_up_to_date(conn)
+    except GemmaError:
+        conn.close()
+        raise
+    return Database(target, conn)
+
+
+def bring_up_to_date(conn: Connection) -> None:
+    """Applies the migrations the database lacks, if any."""
     newest = available()[-1].version
     try:
         if current_version(conn) != newest:
             migrate(conn)
     except psycopg.Error as error:
-        conn.close()
         raise readable(error) from error
-    return Database(target, conn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ReviewTable, RunningTable
 from tests import toy
+from tests.engine import moved
 from tests.running import FAST, state_of
 
 SHOWN = "[@click=app.quit]x[/]"
@@ -343,3 +345,23 @@ async def test_tab_moves_the_focus_marker_to_exactly_one_pane(dsn: str) -> None:
 
 def marked(panes: list[Any]) -> list[Any]:
     return [pane for pane in panes if str(pane.border_title).startswith("▶")]
+
+
+async def test_a_database_down_at_start_is_waited_for(
+    dsn: str, conn: Connection, tmp_path: Path
+) -> None:
+    """Started while the server is unreachable, the console says so, then
+    connects when it is back, and only then starts its runner, which runs
+    what was queued."""
+    later, socket, link = moved(dsn, tmp_path)
+    import_id = enqueue(conn, toy.registry(), "toy", '{"action": "ok"}', user="alice")
+    app = console(later, runner=True, schema_unchecked=True)
+    async with app.run_test() as pilot:
+        banner = app.query_one("#banner", Banner)
+        await until(pilot, lambda: banner.saying("database"))
+        assert state_of(conn, import_id) == "queued"
+
+        link.symlink_to(socket)
+        await until(pilot, lambda: banner.saying("database") is None)
+        await until(pilot, lambda: state_of(conn, import_id) == "pending")
+        await leave(pilot)

@@ -18,6 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gemma_tui.db import Connection
+from tests.engine import moved
 from tests.running import wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -195,3 +197,31 @@ def blocked_import(data_dir: Path) -> int | None:
             "   WHERE a.wait_event_type = 'Lock')"
         ).fetchone()
     return None if row is None else int(row[0])
+
+
+def test_the_console_starts_while_the_database_is_down(
+    dsn: str, conn: Connection, tmp_path: Path
+) -> None:
+    """`gemma-tui console` on a server that is not there yet: a banner, not
+    an exit; once the server is reachable, the imports show."""
+    later, socket, link = moved(dsn, tmp_path)
+    add_pending(conn)
+    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
+    command = f"{env} {sys.executable} -m gemma_tui --dsn '{later}' console"
+    terminal = Terminal(command)
+    try:
+        wait_until(lambda: "Database unreachable" in terminal.screen(), timeout=30)
+        link.symlink_to(socket)
+        wait_until(lambda: "Review (1)" in terminal.screen(), timeout=30)
+        assert "Database unreachable" not in terminal.screen()
+        terminal.keys("q")
+        wait_until(lambda: not terminal.alive(), timeout=15)
+    finally:
+        terminal.close()
+
+
+def add_pending(conn: Connection) -> None:
+    conn.execute(
+        "INSERT INTO import.imports (state, kind, username, data)"
+        " VALUES ('pending', 'gm', 'alice', '{}')"
+    )

@@ -22,10 +22,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from gemma_tui.db import Connection
 from gemma_tui.queue.events import RunnerEvent
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
+from gemma_tui.session import bring_up_to_date
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import decision_dialog, quit_dialog
@@ -58,6 +60,7 @@ class ConsoleApp(App[None]):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         title_suffix: str = "",
         read_only: bool = False,
+        schema_unchecked: bool = False,
     ) -> None:
         super().__init__()
         self._dsn = dsn
@@ -66,6 +69,10 @@ class ConsoleApp(App[None]):
         # (whose dsn the host made read-only) could not change them anyway.
         self._read_only = read_only
         self._run_runner = run_runner and not read_only
+        # The host could not reach the database to migrate it: the watcher
+        # does, once it gets through.
+        self._schema_unchecked = schema_unchecked and not read_only
+        self._runner_started = not self._schema_unchecked
         self._runner_settings = runner_settings or RunnerSettings()
         self._reviewer = reviewer
         self._clock = clock
@@ -90,7 +97,11 @@ class ConsoleApp(App[None]):
         self._catch_signals()
         self.set_interval(1.0, self._show_imports)
         self._start("watcher", self._watch)
-        if self._run_runner and not self._stop.is_set():
+        if not self._schema_unchecked:
+            self._start_runner()
+
+    def _start_runner(self) -> None:
+        if self._run_runner and not self._stop.is_set() and self._runner_done.is_set():
             self._runner_done.clear()
             self._start("runner", self._run_hosted_runner)
 
@@ -105,7 +116,14 @@ class ConsoleApp(App[None]):
 
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
-        Watcher(self._dsn, self.post_message).run(closing)
+        Watcher(self._dsn, self.post_message, prepare=self._prepare).run(closing)
+
+    def _prepare(self, conn: Connection) -> None:
+        # In the watcher's thread; a failure here is retried as a lost
+        # connection is.
+        if self._schema_unchecked:
+            bring_up_to_date(conn)
+            self._schema_unchecked = False
 
     def _run_hosted_runner(self) -> None:
         settings = self._runner_settings
@@ -157,6 +175,11 @@ class ConsoleApp(App[None]):
 
     def on_database_reached(self, message: m.DatabaseReached) -> None:
         self._view.banner.withdraw("database")
+        # Reached, the schema is up to date (the watcher saw to it): a runner
+        # held back for that may start. Started once; later calls do nothing.
+        if not self._runner_started:
+            self._runner_started = True
+            self._start_runner()
 
     # What the hosted runner reports.
 

@@ -64,9 +64,14 @@ class Watcher:
         dsn: str,
         post: Callable[[Message], object],
         settings: WatchSettings | None = None,
+        *,
+        prepare: Callable[[Connection], None] | None = None,
     ) -> None:
         self._dsn = dsn
         self._post = post
+        # Run on each new connection before anything is read (say, to bring
+        # up to date the schema of a database that was down at start).
+        self._prepare = prepare
         self._settings = settings or WatchSettings()
         self._last_seq: int | None = None  # None: nothing read yet
         self._logs_readable = True
@@ -90,6 +95,8 @@ class Watcher:
         return float(min(wait, self._settings.longest_retry))
 
     def _follow(self, conn: Connection, closing: threading.Event) -> None:
+        if self._prepare is not None:
+            self._prepare(conn)
         _listen(conn)
         self._post(DatabaseReached())
         self._read(conn, BOTH)
