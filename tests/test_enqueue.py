@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
-from gemma_tui.db import Connection
+from gemma_tui.db import Connection, connect
 from gemma_tui.errors import BadJobData, GemmaError, PermissionDenied, UnknownKind
 from gemma_tui.queue import imports
 from tests.engine import REGISTRY, column, count, submit
@@ -143,3 +144,34 @@ def test_an_escaped_backslash_is_not_a_nul(conn: Connection) -> None:
     data = '{"path": "C:\\\\u0000"}'
     new = imports.enqueue(conn, REGISTRY, "toy", data, user="alice")
     assert json.loads(str(row_of(conn, new)["data"])) == {"path": "C:\\u0000"}
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/St_Johns", "UTC"])
+def test_a_due_delay_is_added_to_the_database_clock(
+    conn: Connection, dsn: str, zone: str
+) -> None:
+    """Whatever the session's zone (here set in the DSN, as PGTZ would), a
+    delay lands exactly that long after the database's enqueue time."""
+    with connect(make_conninfo(dsn, options=f"-c TimeZone={zone}")) as session:
+        new = imports.enqueue(
+            session, REGISTRY, "toy", "{}", user="alice", due=timedelta(minutes=10)
+        )
+    row = row_of(conn, new)
+    assert row["due"] - row["enqueued"] == timedelta(minutes=10)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        (timedelta(seconds=-1), "0 to 10 years"),
+        (timedelta(days=4000), "0 to 10 years"),
+        (datetime(1, 1, 2, tzinfo=UTC), "between 1970 and 9999"),
+        (datetime(9999, 12, 31, tzinfo=UTC), "between 1970 and 9999"),
+    ],
+)
+def test_a_due_time_out_of_range_is_refused(
+    conn: Connection, due: datetime | timedelta, message: str
+) -> None:
+    with pytest.raises(GemmaError, match=message):
+        imports.enqueue(conn, REGISTRY, "toy", "{}", user="alice", due=due)
+    assert count(conn, "import.imports") == 0
