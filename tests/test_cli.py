@@ -60,7 +60,7 @@ def test_decide_waits_for_the_review(dsn: str, conn: Connection) -> None:
     assert decided.stdout.splitlines()[-1] == f"#{import_id} accepted"
     again = gemma("decide", str(import_id), "decline", dsn=dsn)
     assert again.returncode == 2
-    assert again.stderr == f"gemma-tui: #{import_id} is not pending\n"
+    assert again.stderr == f"gemma-tui: #{import_id} is accepted, not pending\n"
 
 
 @pytest.mark.parametrize(

@@ -101,10 +101,10 @@ def test_deciding_a_missing_import_is_refused(conn: Connection) -> None:
 def test_deciding_an_import_that_is_not_pending_is_refused(
     conn: Connection, state: str
 ) -> None:
-    """Only a pending import can be decided: else "#N is not pending"."""
+    """Only a pending import can be decided: else "#N is STATE, not pending"."""
     decided = marked_pending(conn)
     conn.execute("UPDATE import.imports SET state = %s", (state,))
-    with pytest.raises(NotPending, match=f"^#{decided} is not pending$"):
+    with pytest.raises(NotPending, match=f"^#{decided} is {state}, not pending$"):
         imports.decide(conn, REGISTRY, decided, False, reviewer="rita")
     assert queued_after(conn, decided) == []
 
@@ -167,7 +167,7 @@ def test_of_two_concurrent_decisions_exactly_one_wins(
     dsn: str, conn: Connection
 ) -> None:
     """Two reviewers deciding one import at once: one wins, the other is told
-    "#N is not pending"."""
+    "#N is reviewed, not pending"."""
     decided = marked_pending(conn)
     results: list[object] = []
 
@@ -204,7 +204,7 @@ def test_of_two_concurrent_decisions_exactly_one_wins(
     [winner] = [r for r in results if isinstance(r, int)]
     [loser] = [r for r in results if not isinstance(r, int)]
     assert isinstance(loser, NotPending)
-    assert str(loser) == f"#{decided} is not pending"
+    assert str(loser) == f"#{decided} is reviewed, not pending"
     assert [row["id"] for row in queued_after(conn, decided)] == [winner]
 
 

@@ -280,7 +280,7 @@ def _lock_pending(conn: Connection, import_id: int) -> tuple[str, str]:
         raise NotFound(f"cannot find import #{import_id}")
     state, kind = str(row[0]), str(row[1])
     if state != "pending":
-        raise NotPending(f"#{import_id} is not pending")
+        raise NotPending(f"#{import_id} is {state}, not pending")
     return state, kind
 
 

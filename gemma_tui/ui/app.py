@@ -233,7 +233,11 @@ class ConsoleApp(App[None]):
         if row is None:
             self.notify("No import in review is highlighted.", severity="warning")
         elif row.state != "pending":
-            self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
+            self.notify(
+                f"#{row.id} is {row.state}, not pending",
+                severity="warning",
+                markup=False,
+            )
         else:
             dialog = decision_dialog(row, accept, self._kinds)
             self.push_screen(dialog, partial(self._confirmed, Decision(row.id, accept)))
