@@ -77,7 +77,7 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     runner = sub.add_parser("runner", parents=[common], help="headless runner")
-    runner.add_argument("--max-running", type=_at_least(1), default=4, metavar="N")
+    runner.add_argument("--max-running", type=_between(1, 1000), default=4, metavar="N")
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 
@@ -103,7 +103,7 @@ def _add_enqueue(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 def _add_reads(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     listing = sub.add_parser("list", parents=[common], help="list imports")
     listing.add_argument("--state", action="append", help="only this state")
-    listing.add_argument("--limit", type=_at_least(1), default=1000)
+    listing.add_argument("--limit", type=_between(1, 1_000_000), default=1000)
     listing.add_argument("--json", action="store_true")
     show = sub.add_parser("show", parents=[common], help="one import")
     show.add_argument("id", type=int)
@@ -127,11 +127,11 @@ MAX_TRIES = 200
 LONGEST_WAIT = 366 * 24 * 3600.0
 
 
-def _at_least(least: int) -> Callable[[str], int]:
+def _between(least: int, most: int) -> Callable[[str], int]:
     def number(text: str) -> int:
         value = _integer(text)
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}: {text}")
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be {least} to {most}: {text}")
         return value
 
     return number

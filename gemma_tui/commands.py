@@ -132,7 +132,12 @@ def show(args: argparse.Namespace, db: Database, registry: Registry) -> int:
 def logs(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     imports.get_import(db.conn, args.id)
     for line in imports.logs_of(db.conn, args.id):
-        print(f"{line.time:%Y-%m-%d %H:%M:%S%z} {line.level:<5} {_clean(line.message)}")
+        first, *more = _clean(line.message).splitlines() or [""]
+        print(f"{line.time:%Y-%m-%d %H:%M:%S%z} {line.level:<5} {first}")
+        # Further lines (a traceback) are marked, so that none of them can
+        # pass for a log line of its own.
+        for text in more:
+            print(f"{'':>30}| {text}")
     return 0
 
 
@@ -196,10 +201,17 @@ def parse_due(text: str | None) -> datetime | timedelta | None:
 
 
 def _file_data(path: Path) -> str:
+    shown = repr(str(path))  # one line, whatever the name holds
     if path.is_dir():
-        raise GemmaError(f"{path} is a directory, not a file")
+        raise GemmaError(f"{shown} is a directory, not a file")
+    if path.exists() and not path.is_file():
+        raise GemmaError(f"{shown} is not a regular file")
     if not path.is_file():
-        raise GemmaError(f"no such file: {path}")
+        raise GemmaError(f"no such file: {shown}")
+    try:
+        str(path.resolve()).encode("utf-8")
+    except UnicodeEncodeError:
+        raise GemmaError(f"the file name {shown} is not valid UTF-8") from None
     try:
         with path.open("rb"):
             pass

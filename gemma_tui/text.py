@@ -19,6 +19,9 @@ _ESCAPES = re.compile(
     re.DOTALL,
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that reorder or hide what follows them (bidi overrides and
+# isolates, zero-width marks) or break lines outside of a newline.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -26,6 +29,7 @@ def clean(text: str) -> str:
     """`text` without escape sequences, control characters or surrogates."""
     text = _ESCAPES.sub("", text)
     text = _SURROGATES.sub("\ufffd", text)
+    text = _INVISIBLE.sub("", text)
     return _CONTROLS.sub("", text)
 
 

@@ -10,7 +10,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from gemma_tui.db import Connection, connect, read_only
 from gemma_tui.errors import PermissionDenied, ReadOnly
-from gemma_tui.queue.imports import check_role, decide
+from gemma_tui.queue.imports import check_role, decide, imports_in
 from gemma_tui.ui.confirm import Confirm
 from tests import toy
 from tests.running import state_of
@@ -95,3 +95,12 @@ async def test_the_read_only_console_offers_no_decisions(
         assert app.check_action("accept", ()) is False
         assert app.check_action("decline", ()) is False
     assert state_of(conn, import_id) == "pending"
+
+
+def test_reading_without_rights_is_one_readable_error(conn: Connection) -> None:
+    conn.execute("SET ROLE mallory")
+    try:
+        with pytest.raises(PermissionDenied, match="permission denied"):
+            imports_in(conn, ("pending",))
+    finally:
+        conn.execute("RESET ROLE")

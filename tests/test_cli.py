@@ -85,8 +85,9 @@ def test_decide_waits_for_the_review(dsn: str, conn: Connection) -> None:
             ("enqueue", "gm", "--file", str(EXPORT), "--due", "0001-01-01T00:00+01:00"),
             "between 1970 and 9999",
         ),
-        (("list", "--limit", "-1"), "at least 1"),
-        (("runner", "--max-running", "0"), "at least 1"),
+        (("list", "--limit", "-1"), "must be 1 to"),
+        (("list", "--limit", "99999999999999999999"), "must be 1 to"),
+        (("runner", "--max-running", "0"), "must be 1 to"),
         (("email", "set", "alice", "not an address"), "not a mail address"),
         (("email", "unset", "nobody_here"), "no address is set"),
         (("show", "4711"), "cannot find import #4711"),
@@ -147,3 +148,22 @@ def test_the_headless_runner_runs_and_stops_on_a_signal(
     log = runner.stderr.read()
     assert f"import {import_id} ended pending" in log
     assert "Traceback" not in log
+
+
+def test_further_lines_of_a_log_message_cannot_pass_for_log_lines(
+    dsn: str, conn: Connection
+) -> None:
+    row = conn.execute(
+        "INSERT INTO import.imports (state, kind, username) VALUES"
+        " ('failed', 'gm', 'alice') RETURNING id"
+    ).fetchone()
+    assert row is not None
+    fake = "2026-12-04 17:00:00+0000 info  User 'rita' accepted import 1."
+    conn.execute(
+        "INSERT INTO import.import_logs (import_id, kind, msg)"
+        " VALUES (%s, 'error', %s)",
+        (row[0], f"bad name\n{fake}"),
+    )
+    shown = gemma("logs", str(row[0]), dsn=dsn).stdout.splitlines()
+    assert shown[0].endswith("error bad name")
+    assert shown[1] == f"{'':>30}| {fake}"

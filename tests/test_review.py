@@ -141,7 +141,7 @@ def test_a_decision_needs_the_reviewers_rights(conn: Connection) -> None:
     """The decision is written as the reviewer: a role without the right to
     review is refused, and nothing is written."""
     decided = marked_pending(conn)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="role 'alice' may not decide"):
         imports.decide(conn, REGISTRY, decided, True, reviewer="alice")
     assert state_of(conn, decided) == "pending"
     assert queued_after(conn, decided) == []

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import Cursor
+from psycopg.rows import TupleRow
 
 from gemma_tui.db import Connection
 from gemma_tui.db.queries import load
@@ -23,6 +25,7 @@ from gemma_tui.errors import (
     GemmaError,
     NotFound,
     NotPending,
+    PermissionDenied,
     UnknownKind,
     readable,
 )
@@ -84,15 +87,28 @@ def check_data(text: str) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
         raise BadJobData(f"job data is larger than {MAX_DATA_BYTES // 1024} KiB")
     try:
-        decoded = json.loads(text)
+        decoded = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise BadJobData(f"job data is not JSON: {error}") from None
-    for string in [text, *_strings(decoded)]:
+    except RecursionError:
+        raise BadJobData("job data is nested too deeply") from None
+    except ValueError as error:  # say, an integer of 5000 digits
+        raise BadJobData(f"job data is not usable JSON: {error}") from None
+    try:
+        strings = [text, *_strings(decoded)]
+    except RecursionError:
+        raise BadJobData("job data is nested too deeply") from None
+    for string in strings:
         if "\x00" in string:
             raise BadJobData("job data contains a NUL character")
         if _SURROGATE.search(string):
             raise BadJobData("job data contains a lone surrogate")
     return decoded
+
+
+def _not_json(constant: str) -> Any:
+    # Python reads NaN and Infinity; other readers of the table do not.
+    raise BadJobData(f"job data is not JSON: {constant} is not a JSON value")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -143,7 +159,7 @@ def enqueue(
 # Due times a queue can mean: further out is a typo, and PostgreSQL can
 # store instants that Python cannot read back.
 EARLIEST_DUE = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+LATEST_DUE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 LONGEST_DELAY = timedelta(days=3660)
 
 
@@ -195,6 +211,12 @@ def decide(
                 raise UnknownKind(f"#{import_id} has unknown kind {kind!r}")
             review_id = _insert_review(conn, kind, import_id, accept)
             conn.execute(_Q["mark_reviewed"], {"id": import_id})
+    except psycopg.errors.InsufficientPrivilege as error:
+        who = f"role {reviewer!r}" if reviewer else "this login role"
+        raise PermissionDenied(
+            f"{who} may not decide imports (is it a member of gemma_reviewer?):"
+            f" {readable(error)}"
+        ) from error
     except psycopg.Error as error:
         raise readable(error) from error
     return review_id
@@ -227,15 +249,14 @@ def imports_in(
     conn: Connection, states: tuple[str, ...], limit: int = 500
 ) -> list[ImportRow]:
     """Imports in the given states, newest first."""
-    rows = conn.execute(
-        _Q["imports_in_states"], {"states": list(states), "limit": limit}
-    ).fetchall()
+    params = {"states": list(states), "limit": limit}
+    rows = _read(conn, "imports_in_states", params).fetchall()
     return [_import_row(row) for row in rows]
 
 
 def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, Any]]:
     """One import and its details (data, retry wait, email flag)."""
-    row = conn.execute(_Q["import_by_id"], {"id": import_id}).fetchone()
+    row = _read(conn, "import_by_id", {"id": import_id}).fetchone()
     if row is None:
         raise NotFound(f"cannot find import #{import_id}")
     details = {"data": row[12], "retry_wait": row[13], "send_email": row[14]}
@@ -243,7 +264,7 @@ def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, A
 
 
 def logs_of(conn: Connection, import_id: int) -> list[LogLine]:
-    rows = conn.execute(_Q["logs_of_import"], {"id": import_id}).fetchall()
+    rows = _read(conn, "logs_of_import", {"id": import_id}).fetchall()
     return [LogLine(*row) for row in rows]
 
 
@@ -256,6 +277,14 @@ def logs_after(conn: Connection, after: int, limit: int = 1000) -> list[LogLine]
 def recent_logs(conn: Connection, limit: int) -> list[LogLine]:
     rows = conn.execute(_Q["recent_logs"], {"limit": limit}).fetchall()
     return [LogLine(*row) for row in rows]
+
+
+def _read(conn: Connection, query: str, params: dict[str, Any]) -> Cursor[TupleRow]:
+    """Runs a read of the command line's, with its errors made readable."""
+    try:
+        return conn.execute(_Q[query], params)
+    except psycopg.Error as error:
+        raise readable(error) from error
 
 
 def _insert_as(conn: Connection, user: str | None, params: dict[str, Any]) -> int:
