@@ -136,6 +136,25 @@ def test_text_the_database_cannot_store_is_unreadable() -> None:
     assert (station.number, station.agency) == ("48900204", None)
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["\x1b]0;title\x07X", "A\x1bcB", "A\x9b2JB", "A\nFAKE", "RIGHT\u202eLEFT"],
+)
+def test_names_that_could_act_on_a_terminal_are_not_staged(hostile: str) -> None:
+    """Escape sequences, line breaks and bidi overrides make a name not text:
+    the other name stands in, or the optional field is left empty, each with
+    a problem whose message is printable; the hostile text is staged nowhere."""
+    items = entries()[:3]
+    items[0]["shortname"] = hostile
+    items[1]["agency"] = hostile
+    stations = parse_entries(items)
+    assert [p.line for p in stations.problems] == [1, 2]
+    assert all(p.message.isprintable() for p in stations.problems)
+    first, second, _ = stations.stations
+    assert first.shortname == first.longname == items[0]["longname"]
+    assert second.agency is None
+
+
 def test_number_given_as_json_number_is_skipped() -> None:
     items = entries()[:2]
     items[0]["number"] = 48900237

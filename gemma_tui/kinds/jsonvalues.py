@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from gemma_tui.kinds.asc import quote
+from gemma_tui.text import clean
 
 
 def kind_of(data: object) -> str:
@@ -26,11 +27,17 @@ def blank(data: object) -> bool:
 
 
 def storable(data: object) -> str | None:
-    """Stripped text the database can store, or None."""
+    """Stripped text the database can store and a screen can show, or None.
+
+    A name with control characters, escape sequences, line breaks or bidi
+    overrides is not a name: it is refused rather than published.
+    """
     if not isinstance(data, str) or "\x00" in data:
         return None
     try:
         data.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate, from an escape like \ud800
+        return None
+    if clean(data) != data or any(char in data for char in "\t\n"):
         return None
     return data.strip() or None
