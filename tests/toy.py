@@ -107,7 +107,7 @@ class AutoKind(ToyKind):
     auto_accept = True
 
 
-def main(dsn: str) -> None:
+def main(dsn: str, max_running: int = 4) -> None:
     """Runs a runner of the toy kinds until SIGTERM; for tests that kill it."""
     import signal
 
@@ -115,7 +115,10 @@ def main(dsn: str) -> None:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda number, frame: stop.set())
-    Runner(dsn, registry(), RunnerSettings(poll_interval=0.05)).run(stop)
+    settings = RunnerSettings(
+        poll_interval=0.05, recover_interval=0.1, max_running=max_running
+    )
+    Runner(dsn, registry(), settings).run(stop)
 
 
 def registry() -> Registry:
@@ -125,4 +128,4 @@ def registry() -> Registry:
 if __name__ == "__main__":
     import sys
 
-    main(sys.argv[1])
+    main(sys.argv[1], *(int(arg) for arg in sys.argv[2:3]))

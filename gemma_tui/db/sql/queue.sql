@@ -32,7 +32,7 @@ RETURNING id;
 -- imports first, then the oldest. SKIP LOCKED lets concurrent claimers
 -- pass over a row another transaction is taking.
 UPDATE import.imports AS i
-SET state = 'running', changed = CURRENT_TIMESTAMP
+SET state = 'running', changed = CURRENT_TIMESTAMP, runner = %(runner)s
 FROM (
     SELECT id FROM import.imports
     WHERE state = 'queued'
@@ -46,11 +46,14 @@ WHERE i.id = next.id
 RETURNING i.id, i.kind, i.trys_left, i.retry_wait, i.username,
           i.send_email, i.data;
 
--- name: requeue_running
+-- name: requeue_orphans
+-- Imports left running by runners that are gone: their liveness lock is
+-- free, or they never recorded themselves.
 WITH requeued AS (
     UPDATE import.imports
     SET state = 'queued', changed = CURRENT_TIMESTAMP
     WHERE state = 'running'
+      AND (runner IS NULL OR runner NOT IN (SELECT import.live_runners()))
     RETURNING id
 )
 INSERT INTO import.import_logs (import_id, kind, msg)
@@ -58,16 +61,66 @@ SELECT id, 'warn', 'Re-queued: the runner stopped while this import ran.'
 FROM requeued
 RETURNING import_id;
 
+-- name: requeue_strays
+-- Imports recorded as this runner's that it does not run: claims whose
+-- commit went through while the connection that made them broke.
+WITH requeued AS (
+    UPDATE import.imports
+    SET state = 'queued', changed = CURRENT_TIMESTAMP
+    WHERE state = 'running'
+      AND runner = %(runner)s
+      AND NOT id = ANY(%(ids)s)
+    RETURNING id
+)
+INSERT INTO import.import_logs (import_id, kind, msg)
+SELECT id, 'warn', 'Re-queued: the runner lost it while claiming it.'
+FROM requeued
+RETURNING import_id;
+
+-- name: forget_dead_runners
+-- Runners that are gone and hold no import any more.
+DELETE FROM import.runners r
+WHERE r.id NOT IN (SELECT import.live_runners())
+  AND NOT EXISTS (
+      SELECT FROM import.imports i
+      WHERE i.state = 'running' AND i.runner = r.id
+  );
+
+-- name: register_runner
+-- The row and the liveness lock come in one statement, so no one sees the
+-- runner before it is live.
+WITH runner AS (
+    INSERT INTO import.runners (host, pid) VALUES (%(host)s, %(pid)s)
+    RETURNING id, started
+)
+SELECT id, started, import.hold_runner_lock(id) FROM runner;
+
+-- name: register_runner_again
+-- After a lost connection: the same runner, live again.
+INSERT INTO import.runners AS r (id, host, pid, started)
+VALUES (%(runner)s, %(host)s, %(pid)s, %(started)s)
+ON CONFLICT (id) DO UPDATE SET heartbeat = CURRENT_TIMESTAMP
+RETURNING import.hold_runner_lock(r.id);
+
+-- name: heartbeat
+UPDATE import.runners SET heartbeat = CURRENT_TIMESTAMP
+WHERE id = %(runner)s;
+
+-- name: unregister_runner
+DELETE FROM import.runners WHERE id = %(runner)s;
+
 -- name: log
 INSERT INTO import.import_logs (import_id, kind, msg)
 VALUES (%(id)s, %(level)s, %(msg)s);
 
 -- name: finish
--- Conditional on `running`: repeating a write whose commit was lost can
--- never overwrite a newer state.
+-- Conditional on `running` by this runner: repeating a write whose commit
+-- was lost can never overwrite a newer state, and a runner that was taken
+-- for gone cannot overwrite the run of the runner that took over.
 UPDATE import.imports
 SET state = %(state)s, summary = %(summary)s, changed = CURRENT_TIMESTAMP
 WHERE id = %(id)s AND state = 'running'
+  AND runner IS NOT DISTINCT FROM %(runner)s
 RETURNING id;
 
 -- name: retry
@@ -85,7 +138,10 @@ VALUES (
 RETURNING id;
 
 -- name: delete_import
-DELETE FROM import.imports WHERE id = %(id)s;
+-- A review import once it ran; conditional like `finish`.
+DELETE FROM import.imports
+WHERE id = %(id)s AND state = 'running'
+  AND runner IS NOT DISTINCT FROM %(runner)s;
 
 -- name: lock_for_decision
 -- NO KEY: log lines written meanwhile only take a key-share lock on the
@@ -181,7 +237,7 @@ SELECT CURRENT_TIMESTAMP;
 WITH requeued AS (
     UPDATE import.imports
     SET state = 'queued', changed = CURRENT_TIMESTAMP
-    WHERE id = ANY(%(ids)s) AND state = 'running'
+    WHERE id = ANY(%(ids)s) AND state = 'running' AND runner = %(runner)s
     RETURNING id
 )
 INSERT INTO import.import_logs (import_id, kind, msg)
