@@ -69,11 +69,14 @@ def settled(conn: Connection, *ids: int) -> dict[int, str] | None:
     return {i: s for i, s in states.items() if s is not None}
 
 
-def start_toy_runner(dsn: str, max_running: int = 4) -> subprocess.Popen[bytes]:
-    """A runner of the toy kinds in a process of its own (tests/toy.py)."""
+def start_toy_runner(
+    dsn: str, max_running: int = 4, kinds: str = "toy"
+) -> subprocess.Popen[bytes]:
+    """A runner of the toy kinds (or, given "spans", the span kinds) in a
+    process of its own (tests/toy.py)."""
     root = Path(__file__).resolve().parents[1]
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.toy", dsn, str(max_running)],
+        [sys.executable, "-m", "tests.toy", dsn, str(max_running), kinds],
         cwd=root,
         stderr=subprocess.DEVNULL,
     )
@@ -81,10 +84,10 @@ def start_toy_runner(dsn: str, max_running: int = 4) -> subprocess.Popen[bytes]:
 
 @contextmanager
 def toy_runners(
-    dsn: str, count: int, max_running: int = 4
+    dsn: str, count: int, max_running: int = 4, kinds: str = "toy"
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`count` runner processes, stopped (or killed) when the block ends."""
-    processes = [start_toy_runner(dsn, max_running) for _ in range(count)]
+    processes = [start_toy_runner(dsn, max_running, kinds) for _ in range(count)]
     try:
         yield processes
     finally:

@@ -2,19 +2,24 @@
 
 The connection registers the runner and holds its liveness lock for as long
 as it lives, so other runners know the runner is there without trusting a
-clock. Only the runner's claiming thread uses it.
+clock. It also holds the dependency locks of the imports the runner runs,
+which therefore die with it too. Only the runner's claiming thread uses it.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from psycopg.types.json import Jsonb
 
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
+from gemma_tui.queue.locks import LockKeys
 
 _Q = load("queue")
 
@@ -66,6 +71,7 @@ class Control:
             self._conn = conn
             self._register()
             conn.execute(_Q["listen"])
+            conn.execute(_Q["listen_dependencies"])
         except BaseException:
             self.close()
             raise
@@ -104,14 +110,32 @@ class Control:
     def heartbeat(self) -> None:
         self._db().execute(_Q["heartbeat"], {"runner": self.runner_id})
 
-    def claim(self, kinds: list[str]) -> Claim | None:
-        """The next import of one of `kinds`, now running for this runner."""
-        params = {"kinds": kinds, "runner": self.runner_id}
+    def claim(self, kinds: list[str], deps: dict[str, LockKeys]) -> Claim | None:
+        """The next import of one of `kinds`, now running for this runner,
+        with the locks of its dependencies (`deps`, by kind) taken."""
+        spec = Jsonb({kind: deps[kind].spec() for kind in kinds})
+        params = {"kinds": kinds, "runner": self.runner_id, "deps": spec}
         row = self._db().execute(_Q["claim"], params).fetchone()
         if row is None:
             return None
         import_id, kind, tries, wait, user, email, data = row
         return Claim(import_id, kind, tries, wait, user, email, data, self.runner_id)
+
+    def lock(self, keys: LockKeys) -> bool:
+        """Takes the locks of `keys` again, all or none; False if busy."""
+        params = {"spec": Jsonb(keys.spec())}
+        row = self._db().execute(_Q["lock_dependencies"], params).fetchone()
+        return row is not None and bool(row[0])
+
+    def unlock(self, released: Iterable[LockKeys]) -> None:
+        """Releases the locks of ended imports and tells waiting runners."""
+        exclusive: list[int] = []
+        shared: list[int] = []
+        for keys in released:
+            exclusive.extend(keys.exclusive)
+            shared.extend(keys.shared)
+        params = {"exclusive": exclusive, "shared": shared, "runner": self.runner_id}
+        self._db().execute(_Q["unlock_dependencies"], params)
 
     def wait(self, timeout: float) -> None:
         """Returns on the first notification about an import, or at `timeout`."""

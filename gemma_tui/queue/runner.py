@@ -1,15 +1,19 @@
 """The runner: claims due imports and runs them under dependency locks.
 
 One thread claims, on the runner's control connection (gemma_tui.queue.
-control), which also keeps the runner known as live to the other runners
-on the same database. Every import runs in a thread of its own
-(gemma_tui.queue.execution). Now and then the claiming thread looks for
-imports left running by runners that are gone and queues them again.
+control), which keeps the runner known as live to the other runners on the
+same database and holds the dependency locks of its imports. Every import
+runs in a thread of its own (gemma_tui.queue.execution); when it ends, it
+frees its resources in this runner's table at once and hands the release
+of their database locks to the claiming thread, the one user of the
+control connection. Now and then the claiming thread looks for imports
+left running by runners that are gone and queues them again.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +34,7 @@ from gemma_tui.queue.events import (
 )
 from gemma_tui.queue.execution import Executor, Outcome, write_outcome
 from gemma_tui.queue.kinds import Registered, Registry
-from gemma_tui.queue.locks import DependencyLocks
+from gemma_tui.queue.locks import DependencyLocks, LockKeys
 from gemma_tui.queue.store import StoreRetry
 
 __all__ = ["Claim", "Outcome", "Runner", "RunnerSettings"]
@@ -69,6 +73,11 @@ class Runner:
         self.report = report
         self.locks = DependencyLocks()
         self.control = Control(dsn, self.settings.queue_role)
+        self._keys = {e.name: LockKeys.of(e.dependencies) for e in registry}
+        # Imports whose database locks the control connection holds; only
+        # the claiming thread touches it.
+        self._locked: dict[int, LockKeys] = {}
+        self._ended: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._threads: dict[int, threading.Thread] = {}
         self._guard = threading.Lock()
         self._stop = threading.Event()
@@ -94,6 +103,7 @@ class Runner:
             self.report(RunnerStarted(self._recover()))
         while not stop.is_set():
             try:
+                self._unlock_ended()
                 self._tend()
                 if not self._claim_and_start(executor):
                     self.control.wait(self.settings.poll_interval)
@@ -117,14 +127,25 @@ class Runner:
         kinds = [e.name for e in self.registry if self.locks.available(e.dependencies)]
         if not kinds:
             return False
-        claim = self.control.claim(kinds)
+        claim = self.control.claim(kinds, self._keys)
         if claim is None:
             return False
+        self._locked[claim.id] = self._keys[claim.kind]
         entry = self.registry[claim.kind]
         # Only this thread acquires, so what was available is still free.
         self.locks.acquire(claim.id, entry.dependencies)
         self._start(claim, entry, executor)
         return True
+
+    def _unlock_ended(self) -> None:
+        """Releases the database locks of the imports that ended."""
+        released = []
+        while not self._ended.empty():
+            keys = self._locked.pop(self._ended.get(), None)
+            if keys is not None:
+                released.append(keys)
+        if released:
+            self.control.unlock(released)
 
     def _start(self, claim: Claim, entry: Registered, executor: Executor) -> None:
         thread = threading.Thread(
@@ -188,12 +209,31 @@ class Runner:
                 reconnecting = self.control.identity is not None
                 self.control.open()
                 if reconnecting:
+                    self._relock()
                     self._disown_strays()
                 return
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error, reconnect=False)
                 self._stop.wait(wait)
                 wait = min(wait * 2, 30.0)
+
+    def _relock(self) -> None:
+        """Takes the locks of the imports still running again: they went
+        with the connection that held them."""
+        held, self._locked = self._locked, {}
+        while not self._ended.empty():
+            held.pop(self._ended.get(), None)
+        for import_id, keys in held.items():
+            if self.control.lock(keys):
+                self._locked[import_id] = keys
+            else:
+                # Another runner took a resource while the connection was
+                # away; nothing can stop this import any more.
+                log.error(
+                    "import %d runs without its dependency locks",
+                    import_id,
+                    extra={"import_id": import_id, "action": "lock-lost"},
+                )
 
     def _disown_strays(self) -> None:
         for import_id in self.control.requeue_strays(self.running()):
@@ -227,6 +267,7 @@ class Runner:
             log.exception("runner failed on import %d", claim.id)
         finally:
             self.locks.release(claim.id)
+            self._ended.put(claim.id)
             with self._guard:
                 self._threads.pop(claim.id, None)
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))

@@ -40,3 +40,93 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 GRANT SELECT ON import.runners TO gemma_importer;
+
+-- Dependency locks between runners. A resource is an advisory lock on a
+-- 64-bit key that the runners derive from its name; a running import's
+-- runner holds its exclusive resources with pg_try_advisory_lock and its
+-- shared ones with pg_try_advisory_lock_shared, at session level on its
+-- control connection, until the import ends or the connection dies. Within
+-- one runner the session's own locks never conflict, so each runner also
+-- keeps a table of its own imports' holdings.
+
+-- Releases locks taken by lock_dependencies, one release per key listed.
+CREATE FUNCTION import.unlock_dependencies(exclusive bigint[], shared bigint[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_unlock(key) FROM unnest(exclusive) AS key;
+    PERFORM pg_advisory_unlock_shared(key) FROM unnest(shared) AS key;
+END $$;
+
+-- Takes the locks of one kind's dependencies, {"x": [keys], "s": [keys]},
+-- for the calling session: all of them, or none.
+CREATE FUNCTION import.lock_dependencies(spec jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    exclusive bigint[] := ARRAY(
+        SELECT jsonb_array_elements_text(spec -> 'x')::bigint);
+    shared bigint[] := ARRAY(
+        SELECT jsonb_array_elements_text(spec -> 's')::bigint);
+    taken int := 0;
+    key bigint;
+BEGIN
+    FOREACH key IN ARRAY exclusive LOOP
+        IF NOT pg_try_advisory_lock(key) THEN
+            PERFORM import.unlock_dependencies(exclusive[1:taken], '{}');
+            RETURN false;
+        END IF;
+        taken := taken + 1;
+    END LOOP;
+    taken := 0;
+    FOREACH key IN ARRAY shared LOOP
+        IF NOT pg_try_advisory_lock_shared(key) THEN
+            PERFORM import.unlock_dependencies(exclusive, shared[1:taken]);
+            RETURN false;
+        END IF;
+        taken := taken + 1;
+    END LOOP;
+    RETURN true;
+END $$;
+
+-- Claims the next import for `runner`: queued, due within five seconds, of
+-- one of `kinds`; review imports first, then the oldest; and only if the
+-- locks of its kind's dependencies (`deps`, by kind) can be taken now. A
+-- kind whose locks are busy is passed over, so it holds back no other kind.
+-- SKIP LOCKED lets concurrent claimers pass over rows another is taking.
+CREATE FUNCTION import.claim(runner int, kinds text[], deps jsonb)
+RETURNS SETOF import.imports
+LANGUAGE plpgsql AS $$
+DECLARE
+    open_kinds text[] := kinds;
+    candidate import.imports;
+BEGIN
+    LOOP
+        SELECT * INTO candidate
+        FROM import.imports i
+        WHERE i.state = 'queued'
+          AND i.due <= CURRENT_TIMESTAMP + interval '5 seconds'
+          AND i.kind = ANY(open_kinds)
+        ORDER BY i.kind LIKE '%#review' DESC, i.enqueued, i.id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        IF import.lock_dependencies(deps -> candidate.kind) THEN
+            RETURN QUERY
+            UPDATE import.imports i
+            SET state = 'running', changed = CURRENT_TIMESTAMP,
+                runner = claim.runner
+            WHERE i.id = candidate.id
+            RETURNING i.*;
+            RETURN;
+        END IF;
+        open_kinds := array_remove(open_kinds, candidate.kind);
+    END LOOP;
+END $$;
+
+-- The claim's order, over queued imports only.
+DROP INDEX import.imports_queued_idx;
+CREATE INDEX imports_claim_idx
+    ON import.imports ((kind LIKE '%#review') DESC, enqueued, id)
+    WHERE state = 'queued';

@@ -28,23 +28,17 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- Due within five seconds, of a kind whose dependencies are free; review
--- imports first, then the oldest. SKIP LOCKED lets concurrent claimers
--- pass over a row another transaction is taking.
-UPDATE import.imports AS i
-SET state = 'running', changed = CURRENT_TIMESTAMP, runner = %(runner)s
-FROM (
-    SELECT id FROM import.imports
-    WHERE state = 'queued'
-      AND due <= CURRENT_TIMESTAMP + interval '5 seconds'
-      AND kind = ANY(%(kinds)s)
-    ORDER BY kind LIKE '%%#review' DESC, enqueued, id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-) AS next
-WHERE i.id = next.id
-RETURNING i.id, i.kind, i.trys_left, i.retry_wait, i.username,
-          i.send_email, i.data;
+-- See import.claim: it takes the dependency locks of what it claims.
+SELECT id, kind, trys_left, retry_wait, username, send_email, data
+FROM import.claim(%(runner)s, %(kinds)s, %(deps)s);
+
+-- name: lock_dependencies
+SELECT import.lock_dependencies(%(spec)s);
+
+-- name: unlock_dependencies
+-- Runners waiting for what was freed try again.
+SELECT import.unlock_dependencies(%(exclusive)s, %(shared)s),
+       pg_notify('gemma_tui_dependencies', %(runner)s::text);
 
 -- name: requeue_orphans
 -- Imports left running by runners that are gone: their liveness lock is
@@ -247,3 +241,6 @@ RETURNING import_id;
 
 -- name: listen
 LISTEN gemma_tui_imports;
+
+-- name: listen_dependencies
+LISTEN gemma_tui_dependencies;
