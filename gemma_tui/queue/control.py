@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,7 @@ class Control:
         self._dsn = dsn
         self._role = role
         self._conn: Connection | None = None
+        self._used = 0.0  # when the connection last answered, monotonic
         self.identity: Identity | None = None
 
     @property
@@ -62,7 +64,7 @@ class Control:
         return None if self.identity is None else self.identity.id
 
     def open(self) -> None:
-        """Connects, registers (or re-registers) the runner and listens."""
+        """Connects and registers (or re-registers) the runner."""
         self.close()
         conn = connect(self._dsn)
         try:
@@ -70,8 +72,6 @@ class Control:
                 conn.execute(_Q.with_identifiers("set_role", role=self._role))
             self._conn = conn
             self._register()
-            conn.execute(_Q["listen"])
-            conn.execute(_Q["listen_dependencies"])
         except BaseException:
             self.close()
             raise
@@ -110,6 +110,13 @@ class Control:
     def heartbeat(self) -> None:
         self._db().execute(_Q["heartbeat"], {"runner": self.runner_id})
 
+    def ping_if_quiet(self, seconds: float) -> None:
+        """Asks the server whether the connection lives if it has not been
+        used for `seconds`: a lost connection takes the runner's locks, and
+        the runner must notice soon to take them again."""
+        if time.monotonic() - self._used >= seconds:
+            self._db().execute(_Q["ping"])
+
     def claim(self, kinds: list[str], deps: dict[str, LockKeys]) -> Claim | None:
         """The next import of one of `kinds`, now running for this runner,
         with the locks of its dependencies (`deps`, by kind) taken."""
@@ -137,14 +144,16 @@ class Control:
         params = {"exclusive": exclusive, "shared": shared, "runner": self.runner_id}
         self._db().execute(_Q["unlock_dependencies"], params)
 
-    def wait(self, timeout: float) -> None:
-        """Returns on the first notification about an import, or at `timeout`."""
-        for _ in self._db().notifies(timeout=timeout, stop_after=1):
-            pass
+    def next_due(self, kinds: list[str]) -> float | None:
+        """Seconds until a queued import of `kinds` may be claimed for its
+        due time; None if none waits for its time."""
+        row = self._db().execute(_Q["next_due"], {"kinds": kinds}).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def _db(self) -> Connection:
         if self._conn is None or self._conn.closed:
             raise GemmaError("the runner has no database connection")
+        self._used = time.monotonic()
         return self._conn
 
     def _register(self) -> None:

@@ -6,8 +6,10 @@ same database and holds the dependency locks of its imports. Every import
 runs in a thread of its own (gemma_tui.queue.execution); when it ends, it
 frees its resources in this runner's table at once and hands the release
 of their database locks to the claiming thread, the one user of the
-control connection. Now and then the claiming thread looks for imports
-left running by runners that are gone and queues them again.
+control connection. An idle claiming thread sleeps until a notification
+(gemma_tui.queue.wakeup), an ending import or the next due time wakes it,
+or the poll interval passes. Now and then it looks for imports left
+running by runners that are gone and queues them again.
 """
 
 from __future__ import annotations
@@ -36,16 +38,21 @@ from gemma_tui.queue.execution import Executor, Outcome, write_outcome
 from gemma_tui.queue.kinds import Registered, Registry
 from gemma_tui.queue.locks import DependencyLocks, LockKeys
 from gemma_tui.queue.store import StoreRetry
+from gemma_tui.queue.wakeup import Listener
 
 __all__ = ["Claim", "Outcome", "Runner", "RunnerSettings"]
 
 log = logging.getLogger(__name__)
 
+# Seconds an idle runner waits at most before it looks whether to stop.
+_STOP_CHECK = 0.25
+
 
 @dataclass(frozen=True, slots=True)
 class RunnerSettings:
     queue_role: str | None = None  # bookkeeping role; None: the login role
-    poll_interval: float = 0.5  # seconds an idle runner waits for a wake-up
+    # Seconds an idle runner waits at most when nothing wakes it.
+    poll_interval: float = 0.5
     max_running: int = 4
     drain_grace: float = 5.0  # seconds a stopping runner waits for imports
     store_retry: StoreRetry = field(default_factory=StoreRetry)
@@ -78,6 +85,10 @@ class Runner:
         # the claiming thread touches it.
         self._locked: dict[int, LockKeys] = {}
         self._ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+        # Set when the claiming thread may find work: notified by the
+        # database, or an import of this runner ended.
+        self._wake = threading.Event()
+        self.listener = Listener(dsn, self._wake, self._listener_trouble)
         self._threads: dict[int, threading.Thread] = {}
         self._guard = threading.Lock()
         self._stop = threading.Event()
@@ -99,17 +110,20 @@ class Runner:
             stop,
         )
         self._connect_until_ready()
+        listening = self._listen(stop)
         if not stop.is_set():
             self.report(RunnerStarted(self._recover()))
         while not stop.is_set():
+            # Cleared before looking, so a wake-up meanwhile is not lost.
+            self._wake.clear()
             try:
                 self._unlock_ended()
                 self._tend()
-                if not self._claim_and_start(executor):
-                    self.control.wait(self.settings.poll_interval)
+                self._idle(self._claim_next(executor))
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
         self._drain()
+        listening.join(timeout=_STOP_CHECK * 4)
 
     def running(self) -> list[int]:
         with self._guard:
@@ -120,22 +134,42 @@ class Runner:
 
     # The claiming side.
 
-    def _claim_and_start(self, executor: Executor) -> bool:
-        """Starts one import if one is due and may run; True if it did."""
+    def _claim_next(self, executor: Executor) -> float:
+        """Starts one import if one is due and may run. Returns how long the
+        runner may wait for a wake-up before it looks again: 0 if it started
+        one, less than the poll interval if an import comes due sooner."""
+        poll = self.settings.poll_interval
         if len(self.running()) >= self.settings.max_running:
-            return False
+            return poll
         kinds = [e.name for e in self.registry if self.locks.available(e.dependencies)]
         if not kinds:
-            return False
+            return poll
         claim = self.control.claim(kinds, self._keys)
         if claim is None:
-            return False
+            due = self.control.next_due(kinds)
+            return poll if due is None else max(min(due, poll), 0.0)
         self._locked[claim.id] = self._keys[claim.kind]
         entry = self.registry[claim.kind]
         # Only this thread acquires, so what was available is still free.
         self.locks.acquire(claim.id, entry.dependencies)
         self._start(claim, entry, executor)
-        return True
+        return 0.0
+
+    def _idle(self, seconds: float) -> None:
+        """Waits for a wake-up, `seconds` at most, and no longer than until
+        it is stopped or must tend."""
+        deadline = min(time.monotonic() + seconds, self._next_tending)
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, _STOP_CHECK)):
+                return
+
+    def _listen(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.listener.run, args=(stop,), name="listener", daemon=True
+        )
+        thread.start()
+        return thread
 
     def _unlock_ended(self) -> None:
         """Releases the database locks of the imports that ended."""
@@ -177,7 +211,9 @@ class Runner:
         return requeued
 
     def _tend(self) -> None:
-        """Beats the heart and recovers for runners that are gone, now and then."""
+        """Checks the control connection when it was quiet; now and then,
+        beats the heart and recovers for runners that are gone."""
+        self.control.ping_if_quiet(self.settings.poll_interval)
         now = time.monotonic()
         if now < self._next_tending:
             return
@@ -243,10 +279,13 @@ class Runner:
                 extra={"import_id": import_id, "action": "requeue"},
             )
 
+    def _listener_trouble(self, error: Exception) -> None:
+        self.report(RunnerTrouble(_first_line(error)))
+
     def _trouble(self, error: Exception, *, reconnect: bool = True) -> None:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        message = _first_line(error)
         log.error("runner: %s", message, extra={"action": "db-error"})
-        self.report(RunnerTrouble(message or type(error).__name__))
+        self.report(RunnerTrouble(message))
         if not reconnect:
             return
         if self.control.broken:
@@ -270,5 +309,11 @@ class Runner:
             self._ended.put(claim.id)
             with self._guard:
                 self._threads.pop(claim.id, None)
+            self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
             self.report(LocksChanged(tuple(self.locks.snapshot())))
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -130,3 +130,6 @@ DROP INDEX import.imports_queued_idx;
 CREATE INDEX imports_claim_idx
     ON import.imports ((kind LIKE '%#review') DESC, enqueued, id)
     WHERE state = 'queued';
+
+-- When the next import waiting for its time comes due.
+CREATE INDEX imports_due_idx ON import.imports (due) WHERE state = 'queued';

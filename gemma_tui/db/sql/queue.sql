@@ -32,6 +32,15 @@ RETURNING id;
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
 FROM import.claim(%(runner)s, %(kinds)s, %(deps)s);
 
+-- name: next_due
+-- Seconds until the next queued import of these kinds comes within the
+-- claim's five seconds; NULL if none is waiting for its time.
+SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP - interval '5 seconds')
+FROM import.imports
+WHERE state = 'queued'
+  AND due > CURRENT_TIMESTAMP + interval '5 seconds'
+  AND kind = ANY(%(kinds)s);
+
 -- name: lock_dependencies
 SELECT import.lock_dependencies(%(spec)s);
 
@@ -221,6 +230,9 @@ SELECT * FROM (
     LIMIT %(limit)s
 ) recent
 ORDER BY seq;
+
+-- name: ping
+SELECT 1;
 
 -- name: database_now
 SELECT CURRENT_TIMESTAMP;
