@@ -71,7 +71,12 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     runner = sub.add_parser("runner", parents=[common], help="headless runner")
-    runner.add_argument("--max-running", type=int, default=4, metavar="N")
+    runner.add_argument(
+        "--max-running",
+        type=int,
+        metavar="N",
+        help="imports run at once (default: the number of CPUs)",
+    )
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 

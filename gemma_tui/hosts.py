@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -62,7 +63,9 @@ def runner(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    settings = RunnerSettings(max_running=max(args.max_running, 1))
+    settings = RunnerSettings()
+    if args.max_running is not None:
+        settings = replace(settings, max_running=max(args.max_running, 1))
     Runner(database.dsn, builtin_registry(), settings, report=_log_event).run(stop)
     return 0
 

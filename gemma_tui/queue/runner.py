@@ -15,9 +15,11 @@ running by runners that are gone and queues them again.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,7 +55,8 @@ class RunnerSettings:
     queue_role: str | None = None  # bookkeeping role; None: the login role
     # Seconds an idle runner waits at most when nothing wakes it.
     poll_interval: float = 0.5
-    max_running: int = 4
+    # Imports this runner runs at once.
+    max_running: int = field(default_factory=lambda: os.cpu_count() or 1)
     drain_grace: float = 5.0  # seconds a stopping runner waits for imports
     store_retry: StoreRetry = field(default_factory=StoreRetry)
     # Seconds between heartbeats and looks for runners that are gone.
@@ -90,6 +93,7 @@ class Runner:
         self._wake = threading.Event()
         self.listener = Listener(dsn, self._wake, self._listener_trouble)
         self._threads: dict[int, threading.Thread] = {}
+        self._running_kinds: Counter[str] = Counter()
         self._guard = threading.Lock()
         self._stop = threading.Event()
         self._next_tending = 0.0
@@ -144,7 +148,7 @@ class Runner:
         kinds = [e.name for e in self.registry if self.locks.available(e.dependencies)]
         if not kinds:
             return poll
-        claim = self.control.claim(kinds, self._keys)
+        claim = self._claim_fairly(kinds)
         if claim is None:
             due = self.control.next_due(kinds)
             return poll if due is None else max(min(due, poll), 0.0)
@@ -154,6 +158,19 @@ class Runner:
         self.locks.acquire(claim.id, entry.dependencies)
         self._start(claim, entry, executor)
         return 0.0
+
+    def _claim_fairly(self, kinds: list[str]) -> Claim | None:
+        """Claims from kinds below their fair share of this runner's slots
+        first, and only if none of them has work, from the others too: a
+        kind's backlog may fill idle slots, but whatever else comes due gets
+        the next free one."""
+        share = max(1, self.settings.max_running // 2)
+        with self._guard:
+            fair = [kind for kind in kinds if self._running_kinds[kind] < share]
+        claim = self.control.claim(fair, self._keys) if fair else None
+        if claim is None and len(fair) < len(kinds):
+            claim = self.control.claim(kinds, self._keys)
+        return claim
 
     def _idle(self, seconds: float) -> None:
         """Waits for a wake-up, `seconds` at most, and no longer than until
@@ -190,6 +207,7 @@ class Runner:
         )
         with self._guard:
             self._threads[claim.id] = thread
+            self._running_kinds[claim.kind] += 1
         log.info(
             "starting import %d (%s)",
             claim.id,
@@ -309,6 +327,7 @@ class Runner:
             self._ended.put(claim.id)
             with self._guard:
                 self._threads.pop(claim.id, None)
+                self._running_kinds[claim.kind] -= 1
             self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
             self.report(LocksChanged(tuple(self.locks.snapshot())))
