@@ -9,6 +9,7 @@ twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -18,7 +19,8 @@ from typing import Any
 
 import psycopg
 
-from gemma_tui.db import Connection, connect
+from gemma_tui.db import Connection
+from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue import rules
@@ -45,13 +47,20 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Executor:
-    """Runs claimed imports against the database at `dsn`."""
+    """Runs claimed imports against the database at `dsn`.
+
+    Log lines and outcomes are written on `bookkeeping` connections, which
+    act as the queue's role; jobs run on `jobs` connections, which take the
+    submitting role for each job and are reset before they are kept.
+    """
 
     dsn: str
     registry: Registry
     queue_role: str | None
     store_retry: StoreRetry
     stop: threading.Event
+    bookkeeping: Pool
+    jobs: Pool
 
     def run(self, claim: Claim, entry: Registered) -> tuple[str, int | None]:
         """Runs the import; returns its final state and any retry's id."""
@@ -60,7 +69,7 @@ class Executor:
         return self._run_job(claim, entry)
 
     def _run_job(self, claim: Claim, entry: Registered) -> tuple[str, int | None]:
-        feedback = DatabaseFeedback(self.dsn, claim.id, self.queue_role)
+        feedback = self._feedback(claim.id)
         try:
             outcome = self._outcome(claim, entry, feedback)
         finally:
@@ -100,13 +109,14 @@ class Executor:
             conn.commit()
             return Outcome("done", summary)
         except Unchanged as reason:
-            conn.rollback()
+            _roll_back(conn)
             return Outcome("unchanged", lines=[("info", f"unchanged: {reason}")])
         except BaseException as error:  # a job must never stop the runner
-            conn.rollback()
+            _roll_back(conn)
             return _failure(claim, error)
         finally:
-            conn.close()
+            # Kept only if it ended idle; the reset drops the job's role.
+            self.jobs.give_back(conn)
 
     def _run_review(self, claim: Claim) -> tuple[str, int | None]:
         try:
@@ -118,7 +128,7 @@ class Executor:
             # itself: it stays, failed, like any import that cannot be built.
             outcome = Outcome("failed", lines=[("error", f"bad review data: {error}")])
             return "failed", self._store(claim, claim.id, outcome, remove=False)
-        feedback = DatabaseFeedback(self.dsn, review.target, self.queue_role)
+        feedback = self._feedback(review.target)
         try:
             outcome = self._carry_out(claim, review, feedback)
         finally:
@@ -130,21 +140,24 @@ class Executor:
     ) -> Outcome:
         try:
             # Connecting is part of the job: failing to, it is retried too.
-            with connect(self.dsn) as conn:
+            with self.jobs.connection() as conn:
                 review.carry_out(conn, self.registry, feedback)
             return Outcome(review.decision)
         except BaseException as error:  # a job must never stop the runner
             return _failure(claim, error)
 
     def _job_connection(self, role: str) -> Connection:
-        conn = connect(self.dsn)
+        conn = self.jobs.take()
         try:
             conn.execute(_Q.with_identifiers("set_role", role=role))
-        except psycopg.Error:
-            conn.close()
+        except psycopg.Error as error:
+            self.jobs.discard(conn, error)
             raise
         conn.autocommit = False
         return conn
+
+    def _feedback(self, import_id: int) -> DatabaseFeedback:
+        return DatabaseFeedback(self.dsn, import_id, self.queue_role, self.bookkeeping)
 
     def _store(
         self, claim: Claim, log_id: int, outcome: Outcome, *, remove: bool
@@ -156,6 +169,7 @@ class Executor:
             self.store_retry,
             self.stop,
             lambda conn: write_outcome(conn, claim, log_id, outcome, remove),
+            pool=self.bookkeeping,
         )
         log.info(
             "import %d ended %s",
@@ -203,6 +217,12 @@ def _failure(claim: Claim, error: BaseException) -> Outcome:
     if outcome.retry.level and outcome.retry.message:
         outcome.lines.append((outcome.retry.level, outcome.retry.message))
     return outcome
+
+
+def _roll_back(conn: Connection) -> None:
+    # A connection that is gone took its transaction with it.
+    with contextlib.suppress(psycopg.OperationalError):
+        conn.rollback()
 
 
 def _cleanup(job: Job, outcome: Outcome) -> None:

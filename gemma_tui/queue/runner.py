@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from gemma_tui.db import Connection
+from gemma_tui.db.pool import Pool
+from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue.control import Claim, Control
 from gemma_tui.queue.events import (
@@ -45,6 +48,8 @@ from gemma_tui.queue.wakeup import Listener
 __all__ = ["Claim", "Outcome", "Runner", "RunnerSettings"]
 
 log = logging.getLogger(__name__)
+
+_Q = load("queue")
 
 # Seconds an idle runner waits at most before it looks whether to stop.
 _STOP_CHECK = 0.25
@@ -106,13 +111,7 @@ class Runner:
     def run(self, stop: threading.Event) -> None:
         """Runs until `stop` is set, then drains; blocks the calling thread."""
         self._stop = stop
-        executor = Executor(
-            self.dsn,
-            self.registry,
-            self.settings.queue_role,
-            self.settings.store_retry,
-            stop,
-        )
+        executor = self._executor(stop)
         self._connect_until_ready()
         listening = self._listen(stop)
         if not stop.is_set():
@@ -127,7 +126,32 @@ class Runner:
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
         self._drain()
+        executor.bookkeeping.close()
+        executor.jobs.close()
         listening.join(timeout=_STOP_CHECK * 4)
+
+    def _executor(self, stop: threading.Event) -> Executor:
+        slots = self.settings.max_running
+        role = self.settings.queue_role
+
+        def act_as_queue(conn: Connection) -> None:
+            if role:
+                conn.execute(_Q.with_identifiers("set_role", role=role))
+
+        return Executor(
+            self.dsn,
+            self.registry,
+            role,
+            self.settings.store_retry,
+            stop,
+            bookkeeping=Pool(self.dsn, slots + 1, prepare=act_as_queue),
+            jobs=Pool(
+                self.dsn,
+                slots,
+                prepare=_prepare_job_connection,
+                reset=_reset_job_connection,
+            ),
+        )
 
     def running(self) -> list[int]:
         with self._guard:
@@ -331,6 +355,19 @@ class Runner:
             self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
             self.report(LocksChanged(tuple(self.locks.snapshot())))
+
+
+def _prepare_job_connection(conn: Connection) -> None:
+    # The reset's DISCARD ALL drops prepared statements behind psycopg's
+    # back, so a job connection prepares none.
+    conn.prepare_threshold = None
+
+
+def _reset_job_connection(conn: Connection) -> None:
+    """Drops whatever a job left in its session: role, settings, prepared
+    statements, temporary tables, locks."""
+    conn.autocommit = True
+    conn.execute(_Q["discard_all"], prepare=False)
 
 
 def _first_line(error: Exception) -> str:

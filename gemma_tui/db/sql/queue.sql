@@ -13,6 +13,9 @@ SET LOCAL ROLE {role};
 -- name: reset_role
 RESET ROLE;
 
+-- name: discard_all
+DISCARD ALL;
+
 -- name: enqueue
 INSERT INTO import.imports
     (kind, due, trys_left, retry_wait, username, send_email, data)
