@@ -70,6 +70,10 @@ class Control:
         try:
             if self._role:
                 conn.execute(_Q.with_identifiers("set_role", role=self._role))
+            # Everything written here is redone if a server crash loses it:
+            # the runner's connection dies with the server, so its imports
+            # are queued again by whichever runner starts next.
+            conn.execute(_Q["commit_without_flush"])
             self._conn = conn
             self._register()
         except BaseException:

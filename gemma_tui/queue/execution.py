@@ -5,6 +5,13 @@ it and any retry are written in one transaction, with retries while the
 database is away. Every write is conditional on the import still running
 for this runner, so a write repeated after a lost commit can never apply
 twice.
+
+Only that outcome waits for its commit to reach the disk. The claim, the
+log lines and the job's own transaction commit without waiting: they are
+visible at once all the same, and the outcome's synchronous commit, which
+comes after them, flushes them too, the WAL being written in order. If the
+server crashes before, the import's runner is gone with its connection, so
+the import is run again, and a run deletes what an earlier run staged.
 """
 
 from __future__ import annotations
@@ -97,13 +104,11 @@ class Executor:
 
     def _do(self, claim: Claim, job: Job, feedback: DatabaseFeedback) -> Outcome:
         try:
-            conn = self._job_connection(claim.username)
+            conn = self._job_connection(claim)
         except (psycopg.Error, GemmaError) as error:
             # A role that is gone must fail the import, not leave it running.
             return _failure(claim, error)
         try:
-            # Rows staged by an earlier, interrupted run of this import.
-            conn.execute(_Q["del_import"], {"id": claim.id})
             summary = job.do(conn, claim.id, feedback)
             summary = json.loads(json.dumps(summary))
             conn.commit()
@@ -146,14 +151,16 @@ class Executor:
         except BaseException as error:  # a job must never stop the runner
             return _failure(claim, error)
 
-    def _job_connection(self, role: str) -> Connection:
+    def _job_connection(self, claim: Claim) -> Connection:
+        """A connection in a transaction begun as the submitting role."""
         conn = self.jobs.take()
         try:
-            conn.execute(_Q.with_identifiers("set_role", role=role))
+            conn.execute(_Q.with_identifiers("set_role", role=claim.username))
+            conn.autocommit = False
+            conn.execute(_Q["start_job"], {"id": claim.id})
         except psycopg.Error as error:
             self.jobs.discard(conn, error)
             raise
-        conn.autocommit = False
         return conn
 
     def _feedback(self, import_id: int) -> DatabaseFeedback:
@@ -185,6 +192,7 @@ def write_outcome(
 ) -> int | None:
     """Stores the outcome; None, writing nothing, if it was stored before."""
     with conn.transaction():
+        conn.execute(_Q["commit_with_flush"])
         if remove:
             key = {"id": claim.id, "runner": claim.runner}
             done = conn.execute(_Q["delete_import"], key).rowcount

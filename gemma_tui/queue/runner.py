@@ -3,7 +3,7 @@
 One thread claims, on the runner's control connection (gemma_tui.queue.
 control), which keeps the runner known as live to the other runners on the
 same database and holds the dependency locks of its imports. Every import
-runs in a thread of its own (gemma_tui.queue.execution); when it ends, it
+runs on a worker thread (gemma_tui.queue.execution); when it ends, it
 frees its resources in this runner's table at once and hands the release
 of their database locks to the claiming thread, the one user of the
 control connection. An idle claiming thread sleeps until a notification
@@ -44,6 +44,7 @@ from gemma_tui.queue.kinds import Registered, Registry
 from gemma_tui.queue.locks import DependencyLocks, LockKeys
 from gemma_tui.queue.store import StoreRetry
 from gemma_tui.queue.wakeup import Listener
+from gemma_tui.queue.workers import Workers
 
 __all__ = ["Claim", "Outcome", "Runner", "RunnerSettings"]
 
@@ -97,7 +98,8 @@ class Runner:
         # database, or an import of this runner ended.
         self._wake = threading.Event()
         self.listener = Listener(dsn, self._wake, self._listener_trouble)
-        self._threads: dict[int, threading.Thread] = {}
+        # Each running import, with the event its thread sets when it ends.
+        self._threads: dict[int, threading.Event] = {}
         self._running_kinds: Counter[str] = Counter()
         self._guard = threading.Lock()
         self._stop = threading.Event()
@@ -111,6 +113,7 @@ class Runner:
     def run(self, stop: threading.Event) -> None:
         """Runs until `stop` is set, then drains; blocks the calling thread."""
         self._stop = stop
+        self._workers = Workers("import")
         executor = self._executor(stop)
         self._connect_until_ready()
         listening = self._listen(stop)
@@ -137,6 +140,8 @@ class Runner:
         def act_as_queue(conn: Connection) -> None:
             if role:
                 conn.execute(_Q.with_identifiers("set_role", role=role))
+            # Log lines need no flush of their own (gemma_tui.queue.execution).
+            conn.execute(_Q["commit_without_flush"])
 
         return Executor(
             self.dsn,
@@ -223,14 +228,9 @@ class Runner:
             self.control.unlock(released)
 
     def _start(self, claim: Claim, entry: Registered, executor: Executor) -> None:
-        thread = threading.Thread(
-            target=self._run_import,
-            args=(claim, entry, executor),
-            name=f"import-{claim.id}",
-            daemon=True,
-        )
+        ended = threading.Event()
         with self._guard:
-            self._threads[claim.id] = thread
+            self._threads[claim.id] = ended
             self._running_kinds[claim.kind] += 1
         log.info(
             "starting import %d (%s)",
@@ -240,7 +240,7 @@ class Runner:
         )
         self.report(ImportStarted(claim.id, claim.kind, claim.username))
         self.report(LocksChanged(tuple(self.locks.snapshot())))
-        thread.start()
+        self._workers.submit(lambda: self._run_import(claim, entry, executor, ended))
 
     def _recover(self) -> tuple[int, ...]:
         requeued = self.control.recover()
@@ -265,9 +265,11 @@ class Runner:
 
     def _drain(self) -> None:
         with self._guard:
-            threads = list(self._threads.values())
-        for thread in threads:
-            thread.join(timeout=self.settings.drain_grace / max(len(threads), 1))
+            ends = list(self._threads.values())
+        deadline = time.monotonic() + self.settings.drain_grace
+        for ended in ends:
+            ended.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        self._workers.close()
         unfinished = tuple(self.running())
         try:
             if unfinished:
@@ -337,9 +339,15 @@ class Runner:
             # and with it the runner's liveness, but do not spin.
             self._stop.wait(1.0)
 
-    # The running side: one thread per import.
+    # The running side: each import on a worker thread.
 
-    def _run_import(self, claim: Claim, entry: Registered, executor: Executor) -> None:
+    def _run_import(
+        self,
+        claim: Claim,
+        entry: Registered,
+        executor: Executor,
+        ended: threading.Event,
+    ) -> None:
         retry_id: int | None = None
         state = "failed"
         try:
@@ -355,6 +363,7 @@ class Runner:
             self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
             self.report(LocksChanged(tuple(self.locks.snapshot())))
+            ended.set()
 
 
 def _prepare_job_connection(conn: Connection) -> None:

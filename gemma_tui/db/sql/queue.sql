@@ -16,6 +16,20 @@ RESET ROLE;
 -- name: discard_all
 DISCARD ALL;
 
+-- name: commit_without_flush
+-- Commits of this session return before the WAL reaches the disk; a
+-- later synchronous commit flushes them with its own.
+SET synchronous_commit = off;
+
+-- name: commit_with_flush
+SET LOCAL synchronous_commit = on;
+
+-- name: start_job
+-- The job's transaction commits without waiting for a flush; rows staged
+-- by an earlier, interrupted run of the import go first.
+SELECT set_config('synchronous_commit', 'off', true),
+       import.del_import(%(id)s);
+
 -- name: enqueue
 INSERT INTO import.imports
     (kind, due, trys_left, retry_wait, username, send_email, data)
