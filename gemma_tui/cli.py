@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_enqueue(sub, common)
     _add_reads(sub, common)
     _add_decide(sub, common)
+    _add_bench(sub, common)
     return parser
 
 
@@ -116,6 +117,46 @@ def _add_decide(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
     decide.add_argument("--as", dest="reviewer", help="role to decide as")
     decide.add_argument("--wait", action="store_true", help="wait until carried out")
     decide.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+
+
+def _add_bench(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    bench = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="measure runners against the bare SQL in a throw-away database",
+    )
+    bench.add_argument("-n", "--imports", type=_positive, default=20_000, metavar="N")
+    bench.add_argument(
+        "-r", "--runners", type=_positive, default=2, metavar="R", help="processes"
+    )
+    bench.add_argument(
+        "-c",
+        "--concurrency",
+        type=_positive,
+        metavar="C",
+        help="imports each runner runs at once (default: the number of CPUs)",
+    )
+    bench.add_argument(
+        "--bare-clients", type=_positive, default=4, metavar="N", help="(default 4)"
+    )
+    bench.add_argument(
+        "--samples",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="imports sent one at a time to idle runners (default 200)",
+    )
+    bench.add_argument("--json", action="store_true")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {number}")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
