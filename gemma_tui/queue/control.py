@@ -121,11 +121,11 @@ class Control:
         if time.monotonic() - self._used >= seconds:
             self._db().execute(_Q["ping"])
 
-    def claim(self, kinds: list[str], deps: dict[str, LockKeys]) -> Claim | None:
+    def claim(self, kinds: list[str], deps: str) -> Claim | None:
         """The next import of one of `kinds`, now running for this runner,
-        with the locks of its dependencies (`deps`, by kind) taken."""
-        spec = Jsonb({kind: deps[kind].spec() for kind in kinds})
-        params = {"kinds": kinds, "runner": self.runner_id, "deps": spec}
+        with the locks of its dependencies taken: `deps` maps every kind to
+        its keys' `LockKeys.spec()`, as JSON."""
+        params = {"kinds": kinds, "runner": self.runner_id, "deps": deps}
         row = self._db().execute(_Q["claim"], params).fetchone()
         if row is None:
             return None

@@ -155,9 +155,8 @@ class Executor:
         """A connection in a transaction begun as the submitting role."""
         conn = self.jobs.take()
         try:
-            conn.execute(_Q.with_identifiers("set_role", role=claim.username))
             conn.autocommit = False
-            conn.execute(_Q["start_job"], {"id": claim.id})
+            conn.execute(_Q["start_job"], {"id": claim.id, "role": claim.username})
         except psycopg.Error as error:
             self.jobs.discard(conn, error)
             raise

@@ -14,6 +14,7 @@ running by runners that are gone and queues them again.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -89,7 +90,9 @@ class Runner:
         self.report = report
         self.locks = DependencyLocks()
         self.control = Control(dsn, self.settings.queue_role)
-        self._keys = {e.name: LockKeys.of(e.dependencies) for e in registry}
+        self._deps = {e.name: e.dependencies for e in registry}
+        self._keys = {name: LockKeys.of(deps) for name, deps in self._deps.items()}
+        self._keys_json = json.dumps({k: v.spec() for k, v in self._keys.items()})
         # Imports whose database locks the control connection holds; only
         # the claiming thread touches it.
         self._locked: dict[int, LockKeys] = {}
@@ -113,7 +116,7 @@ class Runner:
     def run(self, stop: threading.Event) -> None:
         """Runs until `stop` is set, then drains; blocks the calling thread."""
         self._stop = stop
-        self._workers = Workers("import")
+        self._workers = Workers("import", self.settings.max_running)
         executor = self._executor(stop)
         self._connect_until_ready()
         listening = self._listen(stop)
@@ -174,7 +177,9 @@ class Runner:
         poll = self.settings.poll_interval
         if len(self.running()) >= self.settings.max_running:
             return poll
-        kinds = [e.name for e in self.registry if self.locks.available(e.dependencies)]
+        kinds = [
+            name for name, deps in self._deps.items() if self.locks.available(deps)
+        ]
         if not kinds:
             return poll
         claim = self._claim_fairly(kinds)
@@ -184,7 +189,7 @@ class Runner:
         self._locked[claim.id] = self._keys[claim.kind]
         entry = self.registry[claim.kind]
         # Only this thread acquires, so what was available is still free.
-        self.locks.acquire(claim.id, entry.dependencies)
+        self.locks.acquire(claim.id, self._deps[claim.kind])
         self._start(claim, entry, executor)
         return 0.0
 
@@ -196,9 +201,9 @@ class Runner:
         share = max(1, self.settings.max_running // 2)
         with self._guard:
             fair = [kind for kind in kinds if self._running_kinds[kind] < share]
-        claim = self.control.claim(fair, self._keys) if fair else None
+        claim = self.control.claim(fair, self._keys_json) if fair else None
         if claim is None and len(fair) < len(kinds):
-            claim = self.control.claim(kinds, self._keys)
+            claim = self.control.claim(kinds, self._keys_json)
         return claim
 
     def _idle(self, seconds: float) -> None:

@@ -18,10 +18,16 @@ Task = Callable[[], None]
 
 
 class Workers:
-    """Runs tasks on daemon threads, starting one only when none is idle."""
+    """Runs tasks on up to `size` daemon threads, started as tasks come.
 
-    def __init__(self, name: str) -> None:
+    A task submitted while all of them are busy waits for the first to be
+    free; the runner submits no more tasks than it has slots, so it waits
+    at most for the tail of an import that has just ended.
+    """
+
+    def __init__(self, name: str, size: int) -> None:
         self._name = name
+        self._size = size
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0
@@ -32,9 +38,7 @@ class Workers:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the workers are closed")
-            if self._idle:
-                self._idle -= 1
-            else:
+            if not self._idle and self._started < self._size:
                 self._started += 1
                 self._start(self._started)
         self._tasks.put(task)
@@ -55,12 +59,15 @@ class Workers:
 
     def _work(self) -> None:
         while True:
+            # Idle is exactly the time spent waiting for a task.
+            with self._lock:
+                self._idle += 1
             task = self._tasks.get()
+            with self._lock:
+                self._idle -= 1
             if task is None:
                 return
             try:
                 task()
             except Exception:  # a task's bug must not take its thread down
                 log.exception("a worker's task failed")
-            with self._lock:
-                self._idle += 1

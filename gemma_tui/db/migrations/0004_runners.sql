@@ -133,3 +133,16 @@ CREATE INDEX imports_claim_idx
 
 -- When the next import waiting for its time comes due.
 CREATE INDEX imports_due_idx ON import.imports (due) WHERE state = 'queued';
+
+-- Begins a job on the caller's connection, in one round trip: acts as the
+-- submitting role from here on (like SET ROLE), commits this transaction
+-- without waiting for the disk (see gemma_tui.queue.execution), and
+-- deletes the rows an earlier, interrupted run of the import staged, as
+-- that role.
+CREATE FUNCTION import.start_job(import_id bigint, role text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('role', role, false);
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM import.del_import(import_id);
+END $$;

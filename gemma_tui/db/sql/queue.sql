@@ -25,10 +25,7 @@ SET synchronous_commit = off;
 SET LOCAL synchronous_commit = on;
 
 -- name: start_job
--- The job's transaction commits without waiting for a flush; rows staged
--- by an earlier, interrupted run of the import go first.
-SELECT set_config('synchronous_commit', 'off', true),
-       import.del_import(%(id)s);
+SELECT import.start_job(%(id)s, %(role)s);
 
 -- name: enqueue
 INSERT INTO import.imports
@@ -47,7 +44,7 @@ RETURNING id;
 -- name: claim
 -- See import.claim: it takes the dependency locks of what it claims.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
-FROM import.claim(%(runner)s, %(kinds)s, %(deps)s);
+FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
 
 -- name: next_due
 -- Seconds until the next queued import of these kinds comes within the
