@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reads(sub, common)
     _add_decide(sub, common)
     _add_email(sub, common)
+    _add_bench(sub, common)
     return parser
 
 
@@ -77,7 +78,12 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
 
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     runner = sub.add_parser("runner", parents=[common], help="headless runner")
-    runner.add_argument("--max-running", type=_between(1, 1000), default=4, metavar="N")
+    runner.add_argument(
+        "--max-running",
+        type=_between(1, 1000),
+        metavar="N",
+        help="imports run at once (default: the number of CPUs)",
+    )
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 
@@ -168,6 +174,46 @@ def _add_email(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     email.add_argument("action", choices=["list", "set", "unset"])
     email.add_argument("role", nargs="?")
     email.add_argument("address", nargs="?")
+
+
+def _add_bench(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    bench = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="measure runners against the bare SQL in a throw-away database",
+    )
+    bench.add_argument("-n", "--imports", type=_positive, default=20_000, metavar="N")
+    bench.add_argument(
+        "-r", "--runners", type=_positive, default=2, metavar="R", help="processes"
+    )
+    bench.add_argument(
+        "-c",
+        "--concurrency",
+        type=_positive,
+        metavar="C",
+        help="imports each runner runs at once (default: the number of CPUs)",
+    )
+    bench.add_argument(
+        "--bare-clients", type=_positive, default=4, metavar="N", help="(default 4)"
+    )
+    bench.add_argument(
+        "--samples",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="imports sent one at a time to idle runners (default 200)",
+    )
+    bench.add_argument("--json", action="store_true")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {number}")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,12 +35,41 @@ def run(args: argparse.Namespace) -> int:
 
         host: Callable[[argparse.Namespace, Registry], int] = getattr(hosts, command)
         return host(args, loaded.registry)
+    if command == "bench":
+        return bench(args)
     database = open_database(args.dsn, args.data_dir)
     try:
         handler = _HANDLERS[command]
         return handler(args, database, loaded.registry)
     finally:
         database.conn.close()
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Runs the bench in a database of its own on the chosen server."""
+    from dataclasses import replace
+
+    import psycopg
+
+    from gemma_tui.bench.run import BenchSettings
+    from gemma_tui.bench.run import bench as measure
+    from gemma_tui.db.server import resolve
+    from gemma_tui.errors import readable
+
+    settings = BenchSettings(
+        imports=args.imports,
+        runners=args.runners,
+        bare_clients=args.bare_clients,
+        samples=args.samples,
+    )
+    if args.concurrency:
+        settings = replace(settings, concurrency=args.concurrency)
+    try:
+        figures = measure(resolve(args.dsn, args.data_dir).dsn, settings)
+    except psycopg.Error as error:
+        raise readable(error) from error
+    print(figures.json() if args.json else figures.text())
+    return 0
 
 
 def init_db(args: argparse.Namespace, db: Database, registry: Registry) -> int:

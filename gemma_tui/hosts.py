@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -91,9 +92,9 @@ def runner(args: argparse.Namespace, kinds: Registry) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    settings = RunnerSettings(
-        max_running=args.max_running, smtp=SmtpSettings.from_environment()
-    )
+    settings = RunnerSettings(smtp=SmtpSettings.from_environment())
+    if args.max_running is not None:
+        settings = replace(settings, max_running=args.max_running)
     Runner(database.dsn, kinds, settings, report=_log_event).run(stop)
     return 0
 

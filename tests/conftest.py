@@ -116,11 +116,14 @@ def create_test_roles(conn: Connection) -> None:
 
 
 def create_toy_table(conn: Connection) -> None:
-    """The staging table of the toy kinds in tests/toy.py."""
+    """The tables of the toy kinds in tests/toy.py: staged items, and when
+    span imports ran."""
     conn.execute(
         "CREATE SCHEMA toy;"
         "CREATE TABLE toy.items (id bigserial PRIMARY KEY, label text NOT NULL,"
         " staging_done boolean NOT NULL DEFAULT false);"
+        "CREATE TABLE toy.spans (import_id bigint NOT NULL, kind text NOT NULL,"
+        " started timestamptz NOT NULL, ended timestamptz NOT NULL);"
         "GRANT USAGE ON SCHEMA toy TO gemma_importer;"
         "GRANT ALL ON ALL TABLES IN SCHEMA toy TO gemma_importer;"
         "GRANT ALL ON ALL SEQUENCES IN SCHEMA toy TO gemma_importer;"

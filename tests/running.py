@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from gemma_tui.db import Connection
@@ -64,3 +67,36 @@ def settled(conn: Connection, *ids: int) -> dict[int, str] | None:
     if any(s in ("queued", "running", "reviewed") for s in states.values()):
         return None
     return {i: s for i, s in states.items() if s is not None}
+
+
+def start_toy_runner(
+    dsn: str, max_running: int = 4, kinds: str = "toy"
+) -> subprocess.Popen[bytes]:
+    """A runner of the toy kinds (or, given "spans", the span kinds) in a
+    process of its own (tests/toy.py)."""
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.toy", dsn, str(max_running), kinds],
+        cwd=root,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@contextmanager
+def toy_runners(
+    dsn: str, count: int, max_running: int = 4, kinds: str = "toy"
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`count` runner processes, stopped (or killed) when the block ends."""
+    processes = [start_toy_runner(dsn, max_running, kinds) for _ in range(count)]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

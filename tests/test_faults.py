@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from gemma_tui.db import Connection
 from gemma_tui.queue import imports
 from tests import toy
-from tests.running import running, settled, state_of, wait_until
-
-
-def start_toy_runner(dsn: str) -> subprocess.Popen[bytes]:
-    root = Path(__file__).resolve().parents[1]
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.toy", dsn], cwd=root, stderr=subprocess.DEVNULL
-    )
+from tests.running import running, settled, start_toy_runner, state_of, wait_until
 
 
 def count(conn: Connection, query: str, *params: object) -> int:

@@ -107,15 +107,85 @@ class AutoKind(ToyKind):
     auto_accept = True
 
 
-def main(dsn: str) -> None:
-    """Runs a runner of the toy kinds until SIGTERM; for tests that kill it."""
+class SpanJob(Job):
+    """Records, from inside the job, when it ran: the span lies within the
+    time its runner held the kind's dependency locks."""
+
+    def __init__(self, kind: str, pause: float) -> None:
+        self.kind = kind
+        self.pause = pause
+
+    def do(self, conn: Connection, import_id: int, feedback: Feedback) -> Any:
+        row = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        time.sleep(self.pause)
+        conn.execute(
+            "INSERT INTO toy.spans (import_id, kind, started, ended)"
+            " VALUES (%s, %s, %s, clock_timestamp())",
+            (import_id, self.kind, row[0]),
+        )
+        return {"kind": self.kind}
+
+
+class SpanKind(Kind):
+    name = "span"
+    description = "Toy import that records its span"
+    auto_accept = True
+
+    def create(self, data: Any) -> Job:
+        pause = float(data.get("pause", 0)) if isinstance(data, dict) else 0.0
+        return SpanJob(self.name, pause)
+
+
+# Overlapping dependencies over the resources r0 to r3.
+class SpanA(SpanKind):
+    name = "span_a"
+    exclusive = ("r0",)
+    shared = ("r1",)
+
+
+class SpanB(SpanKind):
+    name = "span_b"
+    exclusive = ("r1",)
+    shared = ("r2",)
+
+
+class SpanC(SpanKind):
+    name = "span_c"
+    exclusive = ()
+    shared = ("r0", "r2")
+
+
+class SpanD(SpanKind):
+    name = "span_d"
+    exclusive = ("r2", "r3")
+    shared = ()
+
+
+class SpanE(SpanKind):
+    name = "span_e"
+    exclusive = ()
+    shared = ("r1", "r3")
+
+
+def span_registry() -> Registry:
+    return Registry([SpanA(), SpanB(), SpanC(), SpanD(), SpanE()])
+
+
+def main(dsn: str, max_running: int = 4, kinds: str = "toy") -> None:
+    """Runs a runner of the toy kinds (or, given "spans", the span kinds)
+    until SIGTERM; for tests that run runners as processes."""
     import signal
 
     from gemma_tui.queue.runner import Runner, RunnerSettings
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda number, frame: stop.set())
-    Runner(dsn, registry(), RunnerSettings(poll_interval=0.05)).run(stop)
+    settings = RunnerSettings(
+        poll_interval=0.05, recover_interval=0.1, max_running=max_running
+    )
+    chosen = span_registry() if kinds == "spans" else registry()
+    Runner(dsn, chosen, settings).run(stop)
 
 
 def registry() -> Registry:
@@ -125,4 +195,8 @@ def registry() -> Registry:
 if __name__ == "__main__":
     import sys
 
-    main(sys.argv[1])
+    # DSN [MAX_RUNNING [KINDS]]
+    given = sys.argv[1:]
+    defaults = ["", "4", "toy"]
+    dsn, max_running, kinds = given + defaults[len(given) :]
+    main(dsn, int(max_running), kinds)

@@ -1,17 +1,48 @@
 """Dependency locks: exclusive and shared resources held by running imports.
 
 An import may start only if none of its exclusive resources is held in any
-mode and none of its shared resources is held exclusively. The table lives
-in the runner's memory, so it dies with the process that holds it.
+mode and none of its shared resources is held exclusively. Between runners,
+PostgreSQL advisory locks on keys derived from the resources' names hold
+this (see the `0004_runners` migration); within one runner, whose advisory
+locks never conflict with each other, the table below does, and it is what
+the console shows. It lives in the runner's memory and dies with it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gemma_tui.queue.kinds import Dependencies
+
+
+@dataclass(frozen=True, slots=True)
+class LockKeys:
+    """The advisory lock keys of one kind's dependencies."""
+
+    exclusive: tuple[int, ...]
+    shared: tuple[int, ...]
+
+    @classmethod
+    def of(cls, deps: Dependencies) -> LockKeys:
+        exclusive = tuple(resource_key(name) for name in sorted(deps.exclusive))
+        shared = tuple(resource_key(name) for name in sorted(deps.shared))
+        return cls(exclusive, shared)
+
+    def spec(self) -> dict[str, list[int]]:
+        """As import.lock_dependencies reads them."""
+        return {"x": list(self.exclusive), "s": list(self.shared)}
+
+
+def resource_key(resource: str) -> int:
+    """The advisory lock key of a resource, the same in every process and on
+    every host: the first 64 bits of a keyed BLAKE2b hash of its name."""
+    digest = hashlib.blake2b(
+        resource.encode("utf-8"), digest_size=8, person=b"gemma-tui.dep"
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,28 +1,37 @@
 """The runner: claims due imports and runs them under dependency locks.
 
-One thread claims; every import runs in a thread of its own, as its
-submitting role, and writes its outcome when it ends. Outcomes are written
-with retries, and every write is conditional on the state it expects, so a
-write repeated after a lost commit can never apply twice.
+One thread claims, on the runner's control connection (gemma_tui.queue.
+control), which keeps the runner known as live to the other runners on the
+same database and holds the dependency locks of its imports. Every import
+runs on a worker thread (gemma_tui.queue.execution); when it ends, it
+frees its resources in this runner's table at once and hands the release
+of their database locks to the claiming thread, the one user of the
+control connection. An idle claiming thread sleeps until a notification
+(gemma_tui.queue.wakeup), an ending import or the next due time wakes it,
+or the poll interval passes. Now and then it looks for imports left
+running by runners that are gone and queues them again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import queue
 import threading
-import traceback
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
 
 import psycopg
 
-from gemma_tui.db import Connection, connect
+from gemma_tui.db import Connection
+from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
-from gemma_tui.queue import mail, rules
+from gemma_tui.queue import mail
+from gemma_tui.queue.control import Claim, Control
 from gemma_tui.queue.events import (
     ImportFinished,
     ImportStarted,
@@ -32,46 +41,35 @@ from gemma_tui.queue.events import (
     RunnerStopped,
     RunnerTrouble,
 )
-from gemma_tui.queue.feedback import DatabaseFeedback, sanitised
-from gemma_tui.queue.kinds import Job, Registered, Registry, Unchanged
-from gemma_tui.queue.locks import DependencyLocks
-from gemma_tui.queue.review import ReviewJob
-from gemma_tui.queue.store import StoreRetry, store
+from gemma_tui.queue.execution import Executor, Outcome, write_outcome
+from gemma_tui.queue.kinds import Registered, Registry
+from gemma_tui.queue.locks import DependencyLocks, LockKeys
+from gemma_tui.queue.store import StoreRetry
+from gemma_tui.queue.wakeup import Listener
+from gemma_tui.queue.workers import Workers
+
+__all__ = ["Claim", "Outcome", "Runner", "RunnerSettings"]
 
 log = logging.getLogger(__name__)
 
 _Q = load("queue")
 
+# Seconds an idle runner waits at most before it looks whether to stop.
+_STOP_CHECK = 0.25
+
 
 @dataclass(frozen=True, slots=True)
 class RunnerSettings:
     queue_role: str | None = None  # bookkeeping role; None: the login role
-    poll_interval: float = 0.5  # seconds an idle runner waits for a wake-up
-    max_running: int = 4
+    # Seconds an idle runner waits at most when nothing wakes it.
+    poll_interval: float = 0.5
+    # Imports this runner runs at once.
+    max_running: int = field(default_factory=lambda: os.cpu_count() or 1)
     drain_grace: float = 5.0  # seconds a stopping runner waits for imports
     store_retry: StoreRetry = field(default_factory=StoreRetry)
     smtp: mail.SmtpSettings | None = None  # None: imports asking for mail get none
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    id: int
-    kind: str
-    tries_left: int | None
-    retry_wait: timedelta | None
-    username: str
-    send_email: bool
-    data: str | None
-
-
-@dataclass(slots=True)
-class Outcome:
-    """How a run ended, and the lines to write together with its state."""
-
-    state: str
-    summary: Any = None
-    retry: rules.RetryDecision | None = None
-    lines: list[tuple[str, str]] = field(default_factory=list)
+    # Seconds between heartbeats and looks for runners that are gone.
+    recover_interval: float = 5.0
 
 
 def _ignore(event: RunnerEvent) -> None:
@@ -93,58 +91,155 @@ class Runner:
         self.settings = settings or RunnerSettings()
         self.report = report
         self.locks = DependencyLocks()
-        self._threads: dict[int, threading.Thread] = {}
+        self.control = Control(dsn, self.settings.queue_role)
+        self._deps = {e.name: e.dependencies for e in registry}
+        self._keys = {name: LockKeys.of(deps) for name, deps in self._deps.items()}
+        self._keys_json = json.dumps({k: v.spec() for k, v in self._keys.items()})
+        # Imports whose database locks the control connection holds; only
+        # the claiming thread touches it.
+        self._locked: dict[int, LockKeys] = {}
+        self._ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+        # Set when the claiming thread may find work: notified by the
+        # database, or an import of this runner ended.
+        self._wake = threading.Event()
+        self.listener = Listener(dsn, self._wake, self._listener_trouble)
+        # Each running import, with the event its thread sets when it ends.
+        self._threads: dict[int, threading.Event] = {}
+        self._running_kinds: Counter[str] = Counter()
         self._guard = threading.Lock()
         self._stop = threading.Event()
-        self._conn: Connection | None = None
+        self._next_tending = 0.0
+
+    @property
+    def runner_id(self) -> int | None:
+        """This runner's id in the runners table, once it has registered."""
+        return self.control.runner_id
 
     def run(self, stop: threading.Event) -> None:
         """Runs until `stop` is set, then drains; blocks the calling thread."""
         self._stop = stop
+        self._workers = Workers("import", self.settings.max_running)
+        executor = self._executor(stop)
         self._connect_until_ready()
+        listening = self._listen(stop)
         if not stop.is_set():
             self.report(RunnerStarted(self._recover()))
         while not stop.is_set():
+            # Cleared before looking, so a wake-up meanwhile is not lost.
+            self._wake.clear()
             try:
-                if not self._claim_and_start():
-                    self._wait_for_work()
+                self._unlock_ended()
+                self._tend()
+                self._idle(self._claim_next(executor))
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
-                self._connect_until_ready()
         self._drain()
+        executor.bookkeeping.close()
+        executor.jobs.close()
+        listening.join(timeout=_STOP_CHECK * 4)
+
+    def _executor(self, stop: threading.Event) -> Executor:
+        slots = self.settings.max_running
+        role = self.settings.queue_role
+
+        def act_as_queue(conn: Connection) -> None:
+            if role:
+                conn.execute(_Q.with_identifiers("set_role", role=role))
+            # Log lines need no flush of their own (gemma_tui.queue.execution).
+            conn.execute(_Q["commit_without_flush"])
+
+        return Executor(
+            self.dsn,
+            self.registry,
+            role,
+            self.settings.store_retry,
+            stop,
+            bookkeeping=Pool(self.dsn, slots + 1, prepare=act_as_queue),
+            jobs=Pool(
+                self.dsn,
+                slots,
+                prepare=_prepare_job_connection,
+                reset=_reset_job_connection,
+            ),
+            smtp=self.settings.smtp,
+        )
 
     def running(self) -> list[int]:
         with self._guard:
             return sorted(self._threads)
 
+    # Tests call this to store an outcome the way a runner does.
+    _write_outcome = staticmethod(write_outcome)
+
     # The claiming side.
 
-    def _claim_and_start(self) -> bool:
-        """Starts one import if one is due and may run; True if it did."""
+    def _claim_next(self, executor: Executor) -> float:
+        """Starts one import if one is due and may run. Returns how long the
+        runner may wait for a wake-up before it looks again: 0 if it started
+        one, less than the poll interval if an import comes due sooner."""
+        poll = self.settings.poll_interval
         if len(self.running()) >= self.settings.max_running:
-            return False
-        kinds = [e.name for e in self.registry if self.locks.available(e.dependencies)]
+            return poll
+        kinds = [
+            name for name, deps in self._deps.items() if self.locks.available(deps)
+        ]
         if not kinds:
-            return False
-        row = self._db().execute(_Q["claim"], {"kinds": kinds}).fetchone()
-        if row is None:
-            return False
-        claim = Claim(*row)
+            return poll
+        claim = self._claim_fairly(kinds)
+        if claim is None:
+            due = self.control.next_due(kinds)
+            return poll if due is None else max(min(due, poll), 0.0)
+        self._locked[claim.id] = self._keys[claim.kind]
         entry = self.registry[claim.kind]
         # Only this thread acquires, so what was available is still free.
-        self.locks.acquire(claim.id, entry.dependencies)
-        self._start(claim, entry)
-        return True
+        self.locks.acquire(claim.id, self._deps[claim.kind])
+        self._start(claim, entry, executor)
+        return 0.0
 
-    def _start(self, claim: Claim, entry: Registered) -> None:
-        thread = threading.Thread(
-            target=self._run_import,
-            args=(claim, entry),
-            name=f"import-{claim.id}",
-            daemon=True,
-        )
+    def _claim_fairly(self, kinds: list[str]) -> Claim | None:
+        """Claims from kinds below their fair share of this runner's slots
+        first, and only if none of them has work, from the others too: a
+        kind's backlog may fill idle slots, but whatever else comes due gets
+        the next free one."""
+        share = max(1, self.settings.max_running // 2)
         with self._guard:
-            self._threads[claim.id] = thread
+            fair = [kind for kind in kinds if self._running_kinds[kind] < share]
+        claim = self.control.claim(fair, self._keys_json) if fair else None
+        if claim is None and len(fair) < len(kinds):
+            claim = self.control.claim(kinds, self._keys_json)
+        return claim
+
+    def _idle(self, seconds: float) -> None:
+        """Waits for a wake-up, `seconds` at most, and no longer than until
+        it is stopped or must tend."""
+        deadline = min(time.monotonic() + seconds, self._next_tending)
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, _STOP_CHECK)):
+                return
+
+    def _listen(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.listener.run, args=(stop,), name="listener", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _unlock_ended(self) -> None:
+        """Releases the database locks of the imports that ended."""
+        released = []
+        while not self._ended.empty():
+            keys = self._locked.pop(self._ended.get(), None)
+            if keys is not None:
+                released.append(keys)
+        if released:
+            self.control.unlock(released)
+
+    def _start(self, claim: Claim, entry: Registered, executor: Executor) -> None:
+        ended = threading.Event()
+        with self._guard:
+            self._threads[claim.id] = ended
+            self._running_kinds[claim.kind] += 1
         log.info(
             "starting import %d (%s)",
             claim.id,
@@ -153,284 +248,145 @@ class Runner:
         )
         self.report(ImportStarted(claim.id, claim.kind, claim.username))
         self.report(LocksChanged(tuple(self.locks.snapshot())))
-        thread.start()
-
-    def _wait_for_work(self) -> None:
-        # Any change to an import notifies, so a finished import, a new one
-        # or a decision wakes the claimer; the timeout is the fallback poll.
-        for _ in self._db().notifies(timeout=self.settings.poll_interval, stop_after=1):
-            pass
+        self._workers.submit(lambda: self._run_import(claim, entry, executor, ended))
 
     def _recover(self) -> tuple[int, ...]:
-        # TODO(#6): re-queue only imports whose runner is gone, so that a
-        # second runner on the same database leaves the first one's alone.
-        rows = self._db().execute(_Q["requeue_running"]).fetchall()
-        requeued = tuple(int(row[0]) for row in rows)
+        requeued = self.control.recover()
         for import_id in requeued:
             log.warning(
-                "re-queued import %d left running by a stopped runner",
+                "re-queued import %d left running by a runner that is gone",
                 import_id,
                 extra={"import_id": import_id, "action": "requeue"},
             )
         return requeued
 
+    def _tend(self) -> None:
+        """Checks the control connection when it was quiet; now and then,
+        beats the heart and recovers for runners that are gone."""
+        self.control.ping_if_quiet(self.settings.poll_interval)
+        now = time.monotonic()
+        if now < self._next_tending:
+            return
+        self._next_tending = now + self.settings.recover_interval
+        self.control.heartbeat()
+        self._recover()
+
     def _drain(self) -> None:
         with self._guard:
-            threads = list(self._threads.values())
-        for thread in threads:
-            thread.join(timeout=self.settings.drain_grace / max(len(threads), 1))
+            ends = list(self._threads.values())
+        deadline = time.monotonic() + self.settings.drain_grace
+        for ended in ends:
+            ended.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        self._workers.close()
         unfinished = tuple(self.running())
-        if unfinished:
-            self._requeue(unfinished)
-        self.report(RunnerStopped(unfinished))
-        if self._conn is not None:
-            self._conn.close()
-
-    def _requeue(self, ids: tuple[int, ...]) -> None:
         try:
-            self._db().execute(_Q["requeue_ids"], {"ids": list(ids)})
+            if unfinished:
+                self.control.requeue(unfinished)
+            self.control.unregister()
         except (psycopg.Error, GemmaError) as error:
-            log.error("cannot re-queue unfinished imports %s: %s", ids, error)
+            log.error("cannot re-queue unfinished imports %s: %s", unfinished, error)
+        self.control.close()
+        self.report(RunnerStopped(unfinished))
 
-    # The connection of the claiming side.
-
-    def _db(self) -> Connection:
-        if self._conn is None or self._conn.closed:
-            raise GemmaError("the runner has no database connection")
-        return self._conn
+    # The control connection.
 
     def _connect_until_ready(self) -> None:
         wait = 1.0
         while not self._stop.is_set():
             try:
-                self._conn = self._bookkeeping_connection()
-                self._conn.execute(_Q["listen"])
+                reconnecting = self.control.identity is not None
+                self.control.open()
+                if reconnecting:
+                    self._relock()
+                    self._disown_strays()
                 return
             except (psycopg.Error, GemmaError) as error:
-                self._trouble(error)
+                self._trouble(error, reconnect=False)
                 self._stop.wait(wait)
                 wait = min(wait * 2, 30.0)
 
-    def _bookkeeping_connection(self) -> Connection:
-        conn = connect(self.dsn)
-        if self.settings.queue_role:
-            conn.execute(_Q.with_identifiers("set_role", role=self.settings.queue_role))
-        return conn
+    def _relock(self) -> None:
+        """Takes the locks of the imports still running again: they went
+        with the connection that held them."""
+        held, self._locked = self._locked, {}
+        while not self._ended.empty():
+            held.pop(self._ended.get(), None)
+        for import_id, keys in held.items():
+            if self.control.lock(keys):
+                self._locked[import_id] = keys
+            else:
+                # Another runner took a resource while the connection was
+                # away; nothing can stop this import any more.
+                log.error(
+                    "import %d runs without its dependency locks",
+                    import_id,
+                    extra={"import_id": import_id, "action": "lock-lost"},
+                )
 
-    def _trouble(self, error: Exception) -> None:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    def _disown_strays(self) -> None:
+        for import_id in self.control.requeue_strays(self.running()):
+            log.warning(
+                "re-queued import %d, claimed as the connection broke",
+                import_id,
+                extra={"import_id": import_id, "action": "requeue"},
+            )
+
+    def _listener_trouble(self, error: Exception) -> None:
+        self.report(RunnerTrouble(_first_line(error)))
+
+    def _trouble(self, error: Exception, *, reconnect: bool = True) -> None:
+        message = _first_line(error)
         log.error("runner: %s", message, extra={"action": "db-error"})
-        self.report(RunnerTrouble(message or type(error).__name__))
-        if self._conn is not None:
-            self._conn.close()
+        self.report(RunnerTrouble(message))
+        if not reconnect:
+            return
+        if self.control.broken:
+            self._connect_until_ready()
+        else:
+            # The connection lives (say, a statement was refused): keep it,
+            # and with it the runner's liveness, but do not spin.
+            self._stop.wait(1.0)
 
-    # The running side: one thread per import.
+    # The running side: each import on a worker thread.
 
-    def _run_import(self, claim: Claim, entry: Registered) -> None:
+    def _run_import(
+        self,
+        claim: Claim,
+        entry: Registered,
+        executor: Executor,
+        ended: threading.Event,
+    ) -> None:
         retry_id: int | None = None
         state = "failed"
         try:
-            if entry.review:
-                state, retry_id = self._run_review(claim)
-            else:
-                state, retry_id = self._run_job(claim, entry)
+            state, retry_id = executor.run(claim, entry)
         except Exception:  # a bug of ours must not take the runner down
             log.exception("runner failed on import %d", claim.id)
         finally:
             self.locks.release(claim.id)
+            self._ended.put(claim.id)
             with self._guard:
                 self._threads.pop(claim.id, None)
+                self._running_kinds[claim.kind] -= 1
+            self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
             self.report(LocksChanged(tuple(self.locks.snapshot())))
-
-    def _run_job(self, claim: Claim, entry: Registered) -> tuple[str, int | None]:
-        feedback = DatabaseFeedback(self.dsn, claim.id, self.settings.queue_role)
-        try:
-            outcome = self._outcome(claim, entry, feedback)
-        finally:
-            feedback.close()
-        retry_id = self._store(claim, claim.id, outcome, remove=False)
-        if claim.send_email:
-            # After the outcome is stored: a mail never changes it.
-            self._mail(claim, entry, outcome.state, retry_id)
-        return outcome.state, retry_id
-
-    def _mail(
-        self, claim: Claim, entry: Registered, state: str, retry_id: int | None
-    ) -> None:
-        notice = mail.Notice(
-            claim.id, claim.kind, entry.description, claim.username, state, retry_id
-        )
-        feedback = DatabaseFeedback(self.dsn, claim.id, self.settings.queue_role)
-        try:
-            with connect(self.dsn) as conn:
-                mail.tell_submitter(conn, self.settings.smtp, notice, feedback)
-        except GemmaError as error:
-            feedback.info(f"no mail sent: {error}")
-        finally:
-            feedback.close()
-
-    def _outcome(
-        self, claim: Claim, entry: Registered, feedback: DatabaseFeedback
-    ) -> Outcome:
-        try:
-            job = entry.kind.create(json.loads(claim.data or "null"))
-        except Exception as error:
-            line = f"cannot build the job of import #{claim.id}: {error}"
-            return Outcome("failed", lines=[("error", line)])
-        outcome = self._do(claim, job, feedback)
-        if outcome.retry is None or not outcome.retry.retry:
-            self._cleanup(job, outcome)
-        if outcome.state == "done":
-            outcome.state = "accepted" if entry.auto_accept else "pending"
-        return outcome
-
-    def _do(self, claim: Claim, job: Job, feedback: DatabaseFeedback) -> Outcome:
-        try:
-            conn = self._job_connection(claim.username)
-        except (psycopg.Error, GemmaError) as error:
-            # A role that is gone must fail the import, not leave it running.
-            return self._failure(claim, error)
-        try:
-            # Rows staged by an earlier, interrupted run of this import.
-            conn.execute(_Q["del_import"], {"id": claim.id})
-            summary = job.do(conn, claim.id, feedback)
-            summary = json.loads(json.dumps(summary))
-            conn.commit()
-            return Outcome("done", summary)
-        except Unchanged as reason:
-            conn.rollback()
-            return Outcome("unchanged", lines=[("info", f"unchanged: {reason}")])
-        except BaseException as error:  # a job must never stop the runner
-            conn.rollback()
-            return self._failure(claim, error)
-        finally:
-            conn.close()
-
-    def _failure(self, claim: Claim, error: BaseException) -> Outcome:
-        head = str(error).strip() or type(error).__name__
-        if not isinstance(error, GemmaError):
-            # Expected faults (a bad file, a missing right) need no traceback.
-            head += "\n" + "".join(traceback.format_exception(error)).rstrip()
-        outcome = Outcome("failed", lines=[("error", f"error in import: {head}")])
-        tries = rules.clip_tries(claim.tries_left)
-        outcome.retry = rules.decide_retry(tries, rules.clip_wait(claim.retry_wait))
-        if outcome.retry.level and outcome.retry.message:
-            outcome.lines.append((outcome.retry.level, outcome.retry.message))
-        return outcome
-
-    @staticmethod
-    def _cleanup(job: Job, outcome: Outcome) -> None:
-        try:
-            job.cleanup()
-        except Exception as error:
-            outcome.lines.append(("error", f"error in cleanup: {error}"))
-            if outcome.state != "unchanged":
-                outcome.state = "failed"
-
-    def _run_review(self, claim: Claim) -> tuple[str, int | None]:
-        try:
-            review = ReviewJob.from_data(
-                json.loads(claim.data or "null"), claim.username
-            )
-        except (GemmaError, ValueError) as error:
-            # With no target to log to, the review import keeps the reason
-            # itself: it stays, failed, like any import that cannot be built.
-            outcome = Outcome("failed", lines=[("error", f"bad review data: {error}")])
-            return "failed", self._store(claim, claim.id, outcome, remove=False)
-        feedback = DatabaseFeedback(self.dsn, review.target, self.settings.queue_role)
-        try:
-            outcome = self._carry_out(claim, review, feedback)
-        finally:
-            feedback.close()
-        return outcome.state, self._store(claim, review.target, outcome, remove=True)
-
-    def _carry_out(
-        self, claim: Claim, review: ReviewJob, feedback: DatabaseFeedback
-    ) -> Outcome:
-        try:
-            # Connecting is part of the job: failing to, it is retried too.
-            with connect(self.dsn) as conn:
-                review.carry_out(conn, self.registry, feedback)
-            return Outcome(review.decision)
-        except BaseException as error:  # a job must never stop the runner
-            return self._failure(claim, error)
-
-    def _job_connection(self, role: str) -> Connection:
-        conn = connect(self.dsn)
-        try:
-            conn.execute(_Q.with_identifiers("set_role", role=role))
-        except psycopg.Error:
-            conn.close()
-            raise
-        conn.autocommit = False
-        return conn
-
-    def _store(
-        self, claim: Claim, log_id: int, outcome: Outcome, *, remove: bool
-    ) -> int | None:
-        """Writes the outcome, its log lines and any retry in one transaction."""
-        retry_id = store(
-            self.dsn,
-            self.settings.queue_role,
-            self.settings.store_retry,
-            self._stop,
-            lambda conn: self._write_outcome(conn, claim, log_id, outcome, remove),
-        )
-        log.info(
-            "import %d ended %s",
-            claim.id,
-            outcome.state,
-            extra={"import_id": claim.id, "action": outcome.state},
-        )
-        return retry_id
-
-    @staticmethod
-    def _write_outcome(
-        conn: Connection, claim: Claim, log_id: int, outcome: Outcome, remove: bool
-    ) -> int | None:
-        with conn.transaction():
-            if remove:
-                done = conn.execute(_Q["delete_import"], {"id": claim.id}).rowcount
-            else:
-                params = {
-                    "id": claim.id,
-                    "state": outcome.state,
-                    "summary": _summary_text(outcome.summary),
-                }
-                done = len(conn.execute(_Q["finish"], params).fetchall())
-            if not done:
-                # Written before, by a commit whose answer was lost.
-                return None
-            for level, message in outcome.lines:
-                line = {"id": log_id, "level": level, "msg": sanitised(message)}
-                conn.execute(_Q["log"], line)
-            return _insert_retry(conn, claim, outcome)
+            ended.set()
 
 
-def _insert_retry(conn: Connection, claim: Claim, outcome: Outcome) -> int | None:
-    if outcome.retry is None or not outcome.retry.retry:
-        return None
-    params = {
-        "kind": claim.kind,
-        "tries": outcome.retry.tries_left,
-        "wait": rules.clip_wait(claim.retry_wait),
-        "username": claim.username,
-        "send_email": claim.send_email,
-        "data": claim.data,
-    }
-    row = conn.execute(_Q["retry"], params).fetchone()
-    return None if row is None else int(row[0])
+def _prepare_job_connection(conn: Connection) -> None:
+    # The reset's DISCARD ALL drops prepared statements behind psycopg's
+    # back, so a job connection prepares none.
+    conn.prepare_threshold = None
 
 
-def _summary_text(summary: Any) -> str | None:
-    if summary is None:
-        return None
-    text = json.dumps(summary, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates (say, undecodable file names) cannot be stored as
-        # UTF-8; as JSON escapes they can, and they read back the same.
-        return json.dumps(summary)
-    return text
+def _reset_job_connection(conn: Connection) -> None:
+    """Drops whatever a job left in its session: role, settings, prepared
+    statements, temporary tables, locks."""
+    conn.autocommit = True
+    conn.execute(_Q["discard_all"], prepare=False)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -16,6 +16,7 @@ from typing import TypeVar
 import psycopg
 
 from gemma_tui.db import Connection, connect
+from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import DatabaseUnavailable
 
@@ -47,8 +48,11 @@ def store(
     retry: StoreRetry,
     stop: threading.Event,
     write: Callable[[Connection], T],
+    *,
+    pool: Pool | None = None,
 ) -> T | None:
-    """Runs `write` on a fresh connection until it succeeds.
+    """Runs `write` on a connection (from `pool`, if given; fresh
+    otherwise) until it succeeds.
 
     Gives up (returning None) after the last attempt or when `stop` is set
     during a wait; the import then stays as it was and the next start of a
@@ -56,6 +60,9 @@ def store(
     """
     for attempt, wait in enumerate([*retry.waits(), None], start=1):
         try:
+            if pool is not None:
+                with pool.connection() as conn:
+                    return write(conn)
             with _connection(dsn, role) as conn:
                 return write(conn)
         except (psycopg.OperationalError, DatabaseUnavailable) as error:

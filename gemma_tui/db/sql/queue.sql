@@ -13,6 +13,20 @@ SET LOCAL ROLE {role};
 -- name: reset_role
 RESET ROLE;
 
+-- name: discard_all
+DISCARD ALL;
+
+-- name: commit_without_flush
+-- Commits of this session return before the WAL reaches the disk; a
+-- later synchronous commit flushes them with its own.
+SET synchronous_commit = off;
+
+-- name: commit_with_flush
+SET LOCAL synchronous_commit = on;
+
+-- name: start_job
+SELECT import.start_job(%(id)s, %(role)s);
+
 -- name: enqueue
 INSERT INTO import.imports
     (kind, due, trys_left, retry_wait, username, send_email, data)
@@ -28,29 +42,35 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- Due within five seconds, of a kind whose dependencies are free; review
--- imports first, then the oldest. SKIP LOCKED lets concurrent claimers
--- pass over a row another transaction is taking.
-UPDATE import.imports AS i
-SET state = 'running', changed = CURRENT_TIMESTAMP
-FROM (
-    SELECT id FROM import.imports
-    WHERE state = 'queued'
-      AND due <= CURRENT_TIMESTAMP + interval '5 seconds'
-      AND kind = ANY(%(kinds)s)
-    ORDER BY kind LIKE '%%#review' DESC, enqueued, id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-) AS next
-WHERE i.id = next.id
-RETURNING i.id, i.kind, i.trys_left, i.retry_wait, i.username,
-          i.send_email, i.data;
+-- See import.claim: it takes the dependency locks of what it claims.
+SELECT id, kind, trys_left, retry_wait, username, send_email, data
+FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
 
--- name: requeue_running
+-- name: next_due
+-- Seconds until the next queued import of these kinds comes within the
+-- claim's five seconds; NULL if none is waiting for its time.
+SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP - interval '5 seconds')
+FROM import.imports
+WHERE state = 'queued'
+  AND due > CURRENT_TIMESTAMP + interval '5 seconds'
+  AND kind = ANY(%(kinds)s);
+
+-- name: lock_dependencies
+SELECT import.lock_dependencies(%(spec)s);
+
+-- name: unlock_dependencies
+-- Runners waiting for what was freed try again.
+SELECT import.unlock_dependencies(%(exclusive)s, %(shared)s),
+       pg_notify('gemma_tui_dependencies', %(runner)s::text);
+
+-- name: requeue_orphans
+-- Imports left running by runners that are gone: their liveness lock is
+-- free, or they never recorded themselves.
 WITH requeued AS (
     UPDATE import.imports
     SET state = 'queued', changed = CURRENT_TIMESTAMP
     WHERE state = 'running'
+      AND (runner IS NULL OR runner NOT IN (SELECT import.live_runners()))
     RETURNING id
 )
 INSERT INTO import.import_logs (import_id, kind, msg)
@@ -58,16 +78,66 @@ SELECT id, 'warn', 'Re-queued: the runner stopped while this import ran.'
 FROM requeued
 RETURNING import_id;
 
+-- name: requeue_strays
+-- Imports recorded as this runner's that it does not run: claims whose
+-- commit went through while the connection that made them broke.
+WITH requeued AS (
+    UPDATE import.imports
+    SET state = 'queued', changed = CURRENT_TIMESTAMP
+    WHERE state = 'running'
+      AND runner = %(runner)s
+      AND NOT id = ANY(%(ids)s)
+    RETURNING id
+)
+INSERT INTO import.import_logs (import_id, kind, msg)
+SELECT id, 'warn', 'Re-queued: the runner lost it while claiming it.'
+FROM requeued
+RETURNING import_id;
+
+-- name: forget_dead_runners
+-- Runners that are gone and hold no import any more.
+DELETE FROM import.runners r
+WHERE r.id NOT IN (SELECT import.live_runners())
+  AND NOT EXISTS (
+      SELECT FROM import.imports i
+      WHERE i.state = 'running' AND i.runner = r.id
+  );
+
+-- name: register_runner
+-- The row and the liveness lock come in one statement, so no one sees the
+-- runner before it is live.
+WITH runner AS (
+    INSERT INTO import.runners (host, pid) VALUES (%(host)s, %(pid)s)
+    RETURNING id, started
+)
+SELECT id, started, import.hold_runner_lock(id) FROM runner;
+
+-- name: register_runner_again
+-- After a lost connection: the same runner, live again.
+INSERT INTO import.runners AS r (id, host, pid, started)
+VALUES (%(runner)s, %(host)s, %(pid)s, %(started)s)
+ON CONFLICT (id) DO UPDATE SET heartbeat = CURRENT_TIMESTAMP
+RETURNING import.hold_runner_lock(r.id);
+
+-- name: heartbeat
+UPDATE import.runners SET heartbeat = CURRENT_TIMESTAMP
+WHERE id = %(runner)s;
+
+-- name: unregister_runner
+DELETE FROM import.runners WHERE id = %(runner)s;
+
 -- name: log
 INSERT INTO import.import_logs (import_id, kind, msg)
 VALUES (%(id)s, %(level)s, %(msg)s);
 
 -- name: finish
--- Conditional on `running`: repeating a write whose commit was lost can
--- never overwrite a newer state.
+-- Conditional on `running` by this runner: repeating a write whose commit
+-- was lost can never overwrite a newer state, and a runner that was taken
+-- for gone cannot overwrite the run of the runner that took over.
 UPDATE import.imports
 SET state = %(state)s, summary = %(summary)s, changed = CURRENT_TIMESTAMP
 WHERE id = %(id)s AND state = 'running'
+  AND runner IS NOT DISTINCT FROM %(runner)s
 RETURNING id;
 
 -- name: retry
@@ -85,7 +155,10 @@ VALUES (
 RETURNING id;
 
 -- name: delete_import
-DELETE FROM import.imports WHERE id = %(id)s;
+-- A review import once it ran; conditional like `finish`.
+DELETE FROM import.imports
+WHERE id = %(id)s AND state = 'running'
+  AND runner IS NOT DISTINCT FROM %(runner)s;
 
 -- name: lock_for_decision
 -- NO KEY: log lines written meanwhile only take a key-share lock on the
@@ -172,6 +245,9 @@ SELECT * FROM (
 ) recent
 ORDER BY seq;
 
+-- name: ping
+SELECT 1;
+
 -- name: database_now
 SELECT CURRENT_TIMESTAMP;
 
@@ -181,7 +257,7 @@ SELECT CURRENT_TIMESTAMP;
 WITH requeued AS (
     UPDATE import.imports
     SET state = 'queued', changed = CURRENT_TIMESTAMP
-    WHERE id = ANY(%(ids)s) AND state = 'running'
+    WHERE id = ANY(%(ids)s) AND state = 'running' AND runner = %(runner)s
     RETURNING id
 )
 INSERT INTO import.import_logs (import_id, kind, msg)
@@ -191,3 +267,6 @@ RETURNING import_id;
 
 -- name: listen
 LISTEN gemma_tui_imports;
+
+-- name: listen_dependencies
+LISTEN gemma_tui_dependencies;

@@ -1,0 +1,76 @@
+"""The bench's figures, and how they are printed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Latencies in milliseconds."""
+
+    p50: float
+    p99: float
+    samples: int
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Spread:
+        if not seconds:
+            return cls(float("nan"), float("nan"), 0)
+        ordered = sorted(seconds)
+        return cls(
+            _percentile(ordered, 50) * 1000,
+            _percentile(ordered, 99) * 1000,
+            len(ordered),
+        )
+
+    def text(self) -> str:
+        return f"p50 {self.p50:.2f} ms  p99 {self.p99:.2f} ms  ({self.samples})"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    imports: int
+    runners: int
+    concurrency: int
+    bare_clients: int
+    server: str
+    cpus: int
+    runner_rate: float  # imports a second, first claim to last finish
+    bare_rate: float  # bare lifecycles a second
+    claim_to_start: Spread  # while draining the backlog
+    idle_enqueue_to_start: Spread  # one import at a time, runners idle
+    idle_claim_to_start: Spread
+    runner_rss_mb: list[tuple[float, float]]  # per runner: before, after
+
+    @property
+    def ratio(self) -> float:
+        return self.runner_rate / self.bare_rate if self.bare_rate else float("nan")
+
+    def json(self) -> str:
+        return json.dumps(asdict(self) | {"ratio": self.ratio}, indent=2)
+
+    def text(self) -> str:
+        memory = ", ".join(f"{a:.0f}→{b:.0f}" for a, b in self.runner_rss_mb)
+        return "\n".join(
+            [
+                f"{self.imports} no-op imports, {self.runners} runner processes"
+                f", {self.concurrency} imports at once each; PostgreSQL {self.server},"
+                f" {self.cpus} CPUs",
+                f"runner:   {self.runner_rate:8.0f} imports/s",
+                f"bare SQL: {self.bare_rate:8.0f} lifecycles/s"
+                f" (claim, log row, finish; {self.bare_clients} clients)",
+                f"ratio:    {self.ratio:8.2f}",
+                f"claim→start, draining:    {self.claim_to_start.text()}",
+                f"enqueue→start, idle:      {self.idle_enqueue_to_start.text()}",
+                f"claim→start, idle:        {self.idle_claim_to_start.text()}",
+                f"runner memory (RSS MB, start→end): {memory or 'unknown'}",
+            ]
+        )
+
+
+def _percentile(ordered: list[float], percent: float) -> float:
+    """The nearest-rank percentile of sorted values."""
+    rank = max(1, round(percent / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
