@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from gemma_tui.db import Connection
@@ -51,3 +53,68 @@ def test_a_killed_runner_loses_nothing(
     assert count(conn, "SELECT count(*) FROM toy.items") == 2
     assert count(conn, "SELECT count(*) FROM import.imports") == 2
     assert any(getattr(event, "requeued", None) == (held,) for event in events)
+
+
+def terminate_others(conn: Connection) -> int:
+    """Ends every other session of this database, as a server restart would."""
+    return count(
+        conn,
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid)"
+        " FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()) AS ended",
+    )
+
+
+def test_connections_cut_again_and_again_lose_and_double_nothing(
+    dsn: str, conn: Connection
+) -> None:
+    """Every session of the runner (claims, jobs, log lines, state writes)
+    is cut every 150 ms while 40 imports run. Each import ends exactly once:
+    pending with its own two staged rows (a cut run is retried or re-queued
+    and starts over), or failed with its reason; none is left running or
+    queued, and no staged row is left without a pending import."""
+    ids = [
+        imports.enqueue(
+            conn,
+            toy.registry(),
+            "toy",
+            json.dumps({"action": "sleep", "seconds": 0.05, "stage": [f"x{n}", "y"]}),
+            user="alice",
+            tries=20,
+            retry_wait=timedelta(seconds=5),
+        )
+        for n in range(40)
+    ]
+    cut = 0
+    with running(dsn, toy.registry()):
+        deadline = time.monotonic() + 120
+        while not settled(conn, *ids) and time.monotonic() < deadline:
+            cut += terminate_others(conn)
+            time.sleep(0.15)
+            # Retries are due 5 s later; bring them forward to keep it short.
+            conn.execute("UPDATE import.imports SET due = now() WHERE state = 'queued'")
+        finals = wait_until(lambda: settled(conn, *chain(conn, ids)), timeout=60)
+    assert cut > 0
+    assert set(finals.values()) <= {"pending", "failed"}
+    pending = [i for i, state in finals.items() if state == "pending"]
+    assert len(pending) == len(ids)  # one pending import per submission
+    staged = count(
+        conn,
+        "SELECT count(*) FROM import.track_imports t JOIN import.imports i"
+        " ON i.id = t.import_id WHERE i.state = 'pending'",
+    )
+    assert staged == 2 * len(pending)
+    assert count(conn, "SELECT count(*) FROM toy.items") == staged
+    assert (
+        count(
+            conn,
+            "SELECT count(*) FROM import.imports WHERE state IN ('running', 'queued')",
+        )
+        == 0
+    )
+
+
+def chain(conn: Connection, ids: list[int]) -> list[int]:
+    """The submitted imports and every retry queued for them."""
+    rows = conn.execute("SELECT id FROM import.imports ORDER BY id").fetchall()
+    return [int(row[0]) for row in rows] or ids

@@ -122,12 +122,16 @@ class Runner:
         executor = self._executor(stop)
         self._connect_until_ready()
         listening = self._listen(stop)
-        if not stop.is_set():
-            self.report(RunnerStarted(self._recover()))
+        started = False
         while not stop.is_set():
             # Cleared before looking, so a wake-up meanwhile is not lost.
             self._wake.clear()
             try:
+                if not started:
+                    # Inside the loop: a connection lost here is retried
+                    # like any other, instead of ending the runner's thread.
+                    self.report(RunnerStarted(self._recover()))
+                    started = True
                 self._unlock_ended()
                 self._tend()
                 self._idle(self._claim_next(executor))
