@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from textual.message import Message
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from gemma_tui.db import Connection
@@ -24,54 +22,13 @@ from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ReviewTable, RunningTable
 from tests import toy
-from tests.running import FAST, state_of
+from tests.consoles import add_import, console, leave, until
+from tests.running import state_of
 
 SHOWN = "[@click=app.quit]x[/]"
 HOSTILE = SHOWN + " \x1b]2;x\x1b\\"  # cleaned, it shows as SHOWN
 LINE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
 LINK = "[link=http://x]y[/]"
-
-
-def console(dsn: str, *, runner: bool = False, **options: Any) -> ConsoleApp:
-    app = ConsoleApp(
-        dsn,
-        toy.registry(),
-        run_runner=runner,
-        runner_settings=FAST,
-        reviewer="rita",
-        **options,
-    )
-    app.animation_level = "none"
-    return app
-
-
-async def until(
-    pilot: Pilot[Any], check: Callable[[], object], tries: int = 300
-) -> None:
-    """Polls `check` in pauses of 50 ms, up to `tries` times."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"gave up waiting for {check}")
-
-
-async def leave(pilot: Pilot[Any]) -> None:
-    """Quits at once, which stops the hosted runner and waits for it."""
-    await pilot.press("ctrl+q")
-    await until(pilot, lambda: pilot.app.return_code is not None)
-
-
-def add_import(
-    conn: Connection, state: str, kind: str = "toy", user: str = "alice"
-) -> int:
-    row = conn.execute(
-        "INSERT INTO import.imports (state, kind, username, data)"
-        " VALUES (%s, %s, %s, '{}') RETURNING id",
-        (state, kind, user),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def review_of(app: ConsoleApp) -> ReviewTable:

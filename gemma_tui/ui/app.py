@@ -30,8 +30,9 @@ from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import decision_dialog, quit_dialog
 from gemma_tui.ui.decisions import Decider, Decision
+from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.screen import ConsoleScreen
-from gemma_tui.ui.styles import stylesheet
+from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
 
 # How much longer than the runner's own drain grace quitting waits for it.
@@ -39,9 +40,10 @@ EXIT_MARGIN = 2.0
 
 
 class ConsoleApp(App[None]):
-    CSS_PATH = stylesheet()
+    CSS_PATH = stylesheets()
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "ask_quit", "Quit", id="quit"),
         Binding(
             "ctrl+q", "quit_now", "Quit now", show=False, priority=True, id="quit_now"
         ),
@@ -132,15 +134,33 @@ class ConsoleApp(App[None]):
     # What the watcher reports.
 
     def on_imports_refreshed(self, message: m.ImportsRefreshed) -> None:
-        self._imports = {row.id: row for row in message.imports}
+        before, self._imports = self._imports, {row.id: row for row in message.imports}
         self._show_imports()
         self.refresh_bindings()
+        detail = self._detail_shown()
+        if detail and before.get(detail.import_id) != self._imports.get(
+            detail.import_id
+        ):
+            detail.reload()
 
     def _show_imports(self) -> None:
         self._view.show_imports(self._imports.values(), self._clock())
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
+        detail = self._detail_shown()
+        if detail and any(line.import_id == detail.import_id for line in message.lines):
+            detail.reload()
+
+    def _detail_shown(self) -> DetailScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, DetailScreen) else None
+
+    # What the operator chose.
+
+    def on_import_chosen(self, message: m.ImportChosen) -> None:
+        detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)
+        self.push_screen(detail)
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)

@@ -1,7 +1,8 @@
 """Every message the console's workers post to the App, past tense.
 
-Workers (the watcher, the hosted runner, decisions) run in threads and talk
-to the UI only by posting these; the App's handlers own the UI's state.
+Workers (the watcher, the hosted runner, decisions, readers) run in
+threads and talk to the UI only by posting these; the App's handlers own
+the UI's state. Panes post what the operator chose.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Generic, TypeVar
 from textual.message import Message
 
 from gemma_tui.queue import events
+from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
 
 # The watcher.
@@ -55,6 +57,37 @@ class DatabaseLost(Message):
 
 class DatabaseReached(Message):
     """The watcher is connected and listening."""
+
+
+# The detail view's reader.
+
+
+class DetailRead(Message):
+    """One import, read in full."""
+
+    def __init__(self, detail: ImportDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class DetailUnreadable(Message):
+    """An import could not be read; `reason` says why, for a person."""
+
+    def __init__(self, import_id: int, reason: str) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.reason = reason
+
+
+# The panes.
+
+
+class ImportChosen(Message):
+    """The operator chose an import to open (Enter on its row)."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
 
 
 # The hosted runner: one message per runner event, carrying the event.

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
@@ -23,6 +24,7 @@ from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.locks import Holding
 from gemma_tui.ui import cells
 from gemma_tui.ui.cells import Cells
+from gemma_tui.ui.messages import ImportChosen
 
 Row = tuple[str, Cells]
 
@@ -109,6 +111,14 @@ class ImportsTable(KeyedTable):
     """Imports of some states, drawn by one of the `cells` functions."""
 
     STATES: ClassVar[tuple[str, ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_import", "Open", id="open"),
+    ]
+
+    def action_open_import(self) -> None:
+        key = self.highlighted_key
+        if key is not None:
+            self.post_message(ImportChosen(int(key)))
 
     def show(self, imports: Iterable[ImportRow], now: datetime) -> None:
         mine = [row for row in imports if row.state in self.STATES]

@@ -44,7 +44,6 @@ class ConsoleScreen(Screen[None]):
             show=False,
             id="previous_pane",
         ),
-        Binding("q", "app.ask_quit", "Quit", id="quit"),
     ]
 
     def __init__(self, zone: tzinfo | None) -> None:
