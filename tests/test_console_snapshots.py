@@ -20,9 +20,10 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
     counts and "… ago"; Running with #6 (gm, 1m 00s); Queued with #7 "due
-    now" above #8 "due in 25m 00s"; Locks with gauge_measurements exclusive
-    and gauges shared, both held by #6; the log at the bottom, newest line
-    last; the footer names a, d, tab and q. The failed #3 is in no pane."""
+    now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
+    error and "51m 00s ago"; no Locks pane (it gives way at this height);
+    the log at the bottom, newest line last; the footer names enter, tab,
+    a, d and q. No pane overflows its cell."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
@@ -30,8 +31,10 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
 
 def test_main_screen_at_160x50(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 160x50, in three columns: Review, Running and Queued
-    side by side on top, Locks and the log below; every column heading and
-    every log line reads in full, times in UTC."""
+    side by side on top; Failed with #3 and Locks (gauge_measurements
+    exclusive and gauges shared, both held by #6) below them; the log
+    across the bottom; every column heading and every log line reads in
+    full, times in UTC."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(160, 50), run_before=settled(4))
@@ -88,3 +91,12 @@ def test_quit_dialog_while_importing(
 
 def _started(import_id: int) -> messages.ImportStarted:
     return messages.ImportStarted(ImportStarted(import_id, "gm", "demo_importer"))
+
+
+def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Narrow but tall: two columns, Review | Running, Queued | Failed, then
+    the Locks pane across (it gives way only below 36 lines), the log at
+    the bottom."""
+    fill(conn)
+    app = picture_console(dsn)
+    assert snap_compare(app, terminal_size=(100, 40), run_before=settled(4))

@@ -68,6 +68,7 @@ class ConsoleApp(App[None]):
         self._reviewer = reviewer
         self._clock = clock
         self._imports: dict[int, ImportRow] = {}
+        self._failed: tuple[ImportRow, ...] = ()
         self._running_here: set[int] = set()
         self._stop = threading.Event()
         self._runner_done = threading.Event()
@@ -102,7 +103,7 @@ class ConsoleApp(App[None]):
 
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
-        Watcher(self._dsn, self.post_message).run(closing)
+        Watcher(self._dsn, self.post_message, clock=self._clock).run(closing)
 
     def _run_hosted_runner(self) -> None:
         settings = self._runner_settings
@@ -143,8 +144,14 @@ class ConsoleApp(App[None]):
         ):
             detail.reload()
 
+    def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
+        self._failed = message.imports
+        self._view.failed.counted(message.total, message.window)
+        self._show_imports()
+
     def _show_imports(self) -> None:
-        self._view.show_imports(self._imports.values(), self._clock())
+        rows = [*self._imports.values(), *self._failed]
+        self._view.show_imports(rows, self._clock())
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)

@@ -87,6 +87,16 @@ def in_review(row: ImportRow, now: datetime) -> Cells:
     )
 
 
+def failed(row: ImportRow, now: datetime) -> Cells:
+    return (
+        import_id(row.id),
+        literal(row.kind),
+        count(row.errors),
+        Text(f"{duration((now - row.changed).total_seconds())} ago"),
+        literal(row.username),
+    )
+
+
 def holding(lock: Holding) -> Cells:
     holders = ", ".join(f"#{number}" for number in lock.holders)
     return (literal(lock.resource), Text(holders), Text(lock.mode))

@@ -7,6 +7,7 @@ the UI's state. Panes post what the operator chose.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from textual.message import Message
@@ -28,6 +29,21 @@ class ImportsRefreshed(Message):
     def can_replace(self, message: Message) -> bool:
         # Each one is a whole picture: a newer one makes an older one moot.
         return isinstance(message, ImportsRefreshed)
+
+
+class FailuresRefreshed(Message):
+    """The newest imports that failed within `window`, and how many did."""
+
+    def __init__(
+        self, imports: tuple[ImportRow, ...], total: int, window: timedelta
+    ) -> None:
+        super().__init__()
+        self.imports = imports
+        self.total = total
+        self.window = window
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FailuresRefreshed)
 
 
 class LogLinesArrived(Message):

@@ -10,7 +10,7 @@ positional and would otherwise slide onto another import.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -122,7 +122,12 @@ class ImportsTable(KeyedTable):
 
     def show(self, imports: Iterable[ImportRow], now: datetime) -> None:
         mine = [row for row in imports if row.state in self.STATES]
-        self.apply([(str(row.id), self.cells(row, now)) for row in self.order(mine)])
+        rows = [(str(row.id), self.cells(row, now)) for row in self.order(mine)]
+        self.apply(rows, self.note(len(rows)))
+
+    def note(self, shown: int) -> str | None:
+        """What the title says instead of the count; None: the count."""
+        return None
 
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
         return sorted(rows, key=lambda row: row.id)
@@ -178,6 +183,43 @@ class ReviewTable(ImportsTable):
 
     def cells(self, row: ImportRow, now: datetime) -> Cells:
         return cells.in_review(row, now)
+
+
+class FailedTable(ImportsTable):
+    """Imports that failed recently, newest first."""
+
+    TITLE = "Failed"
+    STATES = ("failed",)
+    COLUMNS = (
+        ("id", "Import"),
+        ("kind", "Kind"),
+        ("errors", "Err"),
+        ("ended", "Failed"),
+        ("user", "User"),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._total = 0
+        self._window = ""
+
+    def counted(self, total: int, window: timedelta) -> None:
+        """How many failed within `window`, of which the pane shows the newest."""
+        self._total = total
+        self._window = f"{window.total_seconds() / 3600:g} h"
+
+    def note(self, shown: int) -> str | None:
+        if not self._window:
+            return None
+        if self._total > shown:
+            return f"newest {shown} of {self._total} in {self._window}"
+        return f"{shown} in {self._window}"
+
+    def order(self, rows: list[ImportRow]) -> list[ImportRow]:
+        return sorted(rows, key=lambda row: (row.changed, row.id), reverse=True)
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        return cells.failed(row, now)
 
 
 class LocksTable(KeyedTable):

@@ -21,6 +21,7 @@ from gemma_tui.queue.imports import ImportRow
 from gemma_tui.ui.banner import Banner
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import (
+    FailedTable,
     ImportsTable,
     LocksTable,
     QueuedTable,
@@ -30,9 +31,11 @@ from gemma_tui.ui.panes import (
 
 
 class ConsoleScreen(Screen[None]):
-    # Two columns of panes below 120 cells, three from there on (the CSS).
-    # Textual types this as a list, not a ClassVar, hence the noqa.
+    # Two columns of panes below 120 cells, three from there on; below 36
+    # lines the locks give way (the CSS). Textual types these as lists, not
+    # ClassVars, hence the noqa.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
@@ -58,6 +61,7 @@ class ConsoleScreen(Screen[None]):
             yield ReviewTable(id="review")
             yield RunningTable(id="running")
             yield QueuedTable(id="queued")
+            yield FailedTable(id="failed")
             yield LocksTable(id="locks")
             yield LogPane(self._zone, id="log")
         yield Footer()
@@ -69,6 +73,10 @@ class ConsoleScreen(Screen[None]):
     @property
     def review(self) -> ReviewTable:
         return self.query_one("#review", ReviewTable)
+
+    @property
+    def failed(self) -> FailedTable:
+        return self.query_one("#failed", FailedTable)
 
     @property
     def locks(self) -> LocksTable:

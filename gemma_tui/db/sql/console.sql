@@ -68,3 +68,20 @@ SELECT id FROM earlier
 UNION
 SELECT id FROM later
 ORDER BY id;
+
+-- name: failed_since
+-- The newest imports that failed at or after `since`, with their counts.
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed, i.trys_left, i.summary,
+       (SELECT count(*) FROM import.import_logs l
+        WHERE l.import_id = i.id AND l.kind = 'warn') AS warnings,
+       (SELECT count(*) FROM import.import_logs l
+        WHERE l.import_id = i.id AND l.kind = 'error') AS errors
+FROM import.imports i
+WHERE i.state = 'failed' AND i.changed >= %(since)s
+ORDER BY i.changed DESC, i.id DESC
+LIMIT %(limit)s;
+
+-- name: failed_count_since
+SELECT count(*) FROM import.imports
+WHERE state = 'failed' AND changed >= %(since)s;
