@@ -24,7 +24,7 @@ def test_a_failed_import_and_its_retry_form_a_chain(dsn: str, conn: Connection) 
         FAIL,
         user="alice",
         tries=1,
-        retry_wait=timedelta(seconds=5),
+        retry_wait=timedelta(minutes=10),
     )
     with running(dsn, toy.registry()):
         wait_until(lambda: state_of(conn, first) == "failed")

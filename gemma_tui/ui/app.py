@@ -19,7 +19,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.queue.events import RunnerEvent
@@ -31,18 +30,25 @@ from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import decision_dialog, quit_dialog
 from gemma_tui.ui.decisions import Decider, Decision
 from gemma_tui.ui.detail import DetailScreen
+from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
+# The views, as Textual modes: each keeps its own stack of screens.
+OVERVIEW = "overview"
+HISTORY = "history"
 
 
 class ConsoleApp(App[None]):
     CSS_PATH = stylesheets()
+    DEFAULT_MODE = OVERVIEW
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_overview", "Overview", show=False, id="overview"),
+        Binding("2,h", "show_history", "History", id="history"),
         Binding("q", "ask_quit", "Quit", id="quit"),
         Binding(
             "ctrl+q", "quit_now", "Quit now", show=False, priority=True, id="quit_now"
@@ -74,11 +80,10 @@ class ConsoleApp(App[None]):
         self._runner_done = threading.Event()
         self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
+        self.add_mode(OVERVIEW, lambda: self._view)
+        self.add_mode(HISTORY, lambda: HistoryScreen(dsn, clock().tzinfo))
         self.title = _title(title_suffix)
         self.sub_title = _sub_title(run_runner, reviewer)
-
-    def get_default_screen(self) -> Screen[None]:
-        return self._view
 
     def on_ready(self) -> None:
         # Ready, not Mount: the screen's panes exist only once it has drawn,
@@ -143,10 +148,12 @@ class ConsoleApp(App[None]):
             detail.import_id
         ):
             detail.reload()
+        if isinstance(self.screen, HistoryScreen):
+            self.screen.table.reread()
 
     def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
         self._failed = message.imports
-        self._view.failed.counted(message.total, message.window)
+        self._view.count_failures(message.total, message.window)
         self._show_imports()
 
     def _show_imports(self) -> None:
@@ -164,6 +171,12 @@ class ConsoleApp(App[None]):
         return screen if isinstance(screen, DetailScreen) else None
 
     # What the operator chose.
+
+    def action_show_overview(self) -> None:
+        self.switch_mode(OVERVIEW)
+
+    def action_show_history(self) -> None:
+        self.switch_mode(HISTORY)
 
     def on_import_chosen(self, message: m.ImportChosen) -> None:
         detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)

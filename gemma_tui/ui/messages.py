@@ -15,6 +15,7 @@ from textual.message import Message
 from gemma_tui.queue import events
 from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
+from gemma_tui.ui.paging import Page, PageRequest
 
 # The watcher.
 
@@ -92,6 +93,26 @@ class DetailUnreadable(Message):
     def __init__(self, import_id: int, reason: str) -> None:
         super().__init__()
         self.import_id = import_id
+        self.reason = reason
+
+
+# The history's reader.
+
+
+class PageRead(Message, bubble=False):
+    """A page of the history, read as asked."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__()
+        self.page = page
+
+
+class PageUnreadable(Message, bubble=False):
+    """A page of the history could not be read; `reason` says why."""
+
+    def __init__(self, request: PageRequest, reason: str) -> None:
+        super().__init__()
+        self.request = request
         self.reason = reason
 
 

@@ -8,7 +8,7 @@ the state and the workers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -75,16 +75,18 @@ class ConsoleScreen(Screen[None]):
         return self.query_one("#review", ReviewTable)
 
     @property
-    def failed(self) -> FailedTable:
-        return self.query_one("#failed", FailedTable)
-
-    @property
     def locks(self) -> LocksTable:
         return self.query_one("#locks", LocksTable)
 
     @property
     def log_pane(self) -> LogPane:
         return self.query_one("#log", LogPane)
+
+    def count_failures(self, total: int, window: timedelta) -> None:
+        # A query, not query_one: messages may still come in while the
+        # screen is taken down.
+        for table in self.query(FailedTable):
+            table.counted(total, window)
 
     def show_imports(self, imports: Iterable[ImportRow], now: datetime) -> None:
         rows = tuple(imports)

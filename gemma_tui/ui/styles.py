@@ -13,7 +13,7 @@ import gemma_tui
 
 CONSOLE = "console.tcss"
 # Every stylesheet of the console: one for each screen.
-SHEETS = (CONSOLE, "detail.tcss")
+SHEETS = (CONSOLE, "detail.tcss", "history.tcss")
 
 
 def stylesheet_dir() -> Path:

@@ -7,3 +7,9 @@ CREATE INDEX IF NOT EXISTS imports_failed_changed_idx
 
 -- A failed import's retry: the import enqueued when it failed.
 CREATE INDEX IF NOT EXISTS imports_enqueued_idx ON import.imports (enqueued);
+
+-- The history filtered by one state, kind or user, newest first.
+CREATE INDEX IF NOT EXISTS imports_state_id_idx ON import.imports (state, id);
+CREATE INDEX IF NOT EXISTS imports_kind_id_idx ON import.imports (kind, id);
+CREATE INDEX IF NOT EXISTS imports_username_id_idx
+    ON import.imports (username, id);

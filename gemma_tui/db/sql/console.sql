@@ -85,3 +85,51 @@ LIMIT %(limit)s;
 -- name: failed_count_since
 SELECT count(*) FROM import.imports
 WHERE state = 'failed' AND changed >= %(since)s;
+
+-- The history, newest first, a page at a time by id (keyset pagination):
+-- never an OFFSET, so a page deep in a million imports costs what the
+-- first one does. NULL filter terms match everything; `words` are ILIKE
+-- patterns that must all match the kind, the user or the data. The
+-- caller keeps server-side prepared plans off, so that each query is
+-- planned with its terms (a generic plan could not use the indexes).
+
+-- name: history_older
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed
+FROM import.imports i
+WHERE (%(before)s::bigint IS NULL OR i.id < %(before)s)
+  AND (%(states)s::text[] IS NULL
+       OR i.state = ANY(%(states)s::text[]::import_state[]))
+  AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
+  AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
+  AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
+  AND (%(words)s::text[] IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '')
+          ILIKE ALL(%(words)s))
+ORDER BY i.id DESC
+LIMIT %(limit)s;
+
+-- name: history_newer
+-- Oldest first: the caller turns the page round.
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed
+FROM import.imports i
+WHERE (%(after)s::bigint IS NULL OR i.id > %(after)s)
+  AND (%(states)s::text[] IS NULL
+       OR i.state = ANY(%(states)s::text[]::import_state[]))
+  AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
+  AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
+  AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
+  AND (%(words)s::text[] IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '')
+          ILIKE ALL(%(words)s))
+ORDER BY i.id
+LIMIT %(limit)s;
+
+-- name: history_span
+-- The lowest and highest ids: two index probes, whatever the size.
+SELECT (SELECT min(id) FROM import.imports),
+       (SELECT max(id) FROM import.imports);
+
+-- name: limit_statements
+SELECT set_config('statement_timeout', %(milliseconds)s, false);

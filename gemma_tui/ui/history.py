@@ -1,0 +1,441 @@
+"""The history view: every import, newest first, through a moving window.
+
+`HistoryTable` holds a window of at most `WINDOW` rows, read a page at a
+time by id (keyset pagination), and draws only the lines on screen (the
+Line API). When the cursor comes within `margin` rows of an edge of the
+window that is not the end of the history, it asks for the next page;
+the far side of the window is dropped when it grows too long. Only one
+read is in flight at a time, so pages always join the window they were
+asked for; a reset (a jump, a new filter) starts a new generation and
+ignores what the old one asked.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from functools import partial
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Footer, Header
+
+from gemma_tui.errors import GemmaError
+from gemma_tui.queue.filters import ImportFilter
+from gemma_tui.queue.history import HistoryRow, Span
+from gemma_tui.text import one_line
+from gemma_tui.ui import lines
+from gemma_tui.ui.messages import ImportChosen, PageRead, PageUnreadable
+from gemma_tui.ui.paging import Direction, Page, PageReader, PageRequest
+
+PAGE = 200  # rows a read asks for
+WINDOW = 1000  # most rows held at once
+STATE_STYLES = ("failed", "pending", "running", "queued", "declined")
+
+
+class HistoryTable(Widget, can_focus=True):
+    """Imports newest first, read by id as the cursor moves."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "history--header",
+        "history--cursor",
+        "history--note",
+        "history--thumb",
+        *(f"history--{state}" for state in STATE_STYLES),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "move(1)", "Down", show=False, id="history.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="history.up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="history.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="history.page_up"),
+        Binding("g,home", "newest", "Newest", id="history.newest"),
+        Binding("G,end", "oldest", "Oldest", id="history.oldest"),
+        Binding("enter", "open_import", "Open", id="history.open"),
+    ]
+
+    def __init__(
+        self, reader: PageReader, zone: tzinfo | None, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self._reader = reader
+        self._zone = zone
+        self.where = ImportFilter()
+        self.rows: list[HistoryRow] = []
+        self.cursor = 0  # index into `rows`
+        self._top = 0  # index of the first row on screen
+        self.at_newest = False  # whether the window holds the newest match
+        self.at_oldest = False
+        self._generation = 0
+        self._asking: PageRequest | None = None  # the one read in flight
+        self._landing = "top"  # where a replacing page puts the cursor
+        self._stale = False  # read the window again once the read is in
+        self._owed = 0  # moves asked for beyond the rows read so far
+        self._span = Span(None, None)
+        self._problem = ""
+        self._version = 0  # counts the changes of `rows`
+        self._planned: tuple[object, lines.Layout] | None = None
+        # The id of the highlighted row the last time it was drawn.
+        self.painted: int | None = None
+
+    # What the view shows.
+
+    @property
+    def highlighted(self) -> HistoryRow | None:
+        return self.rows[self.cursor] if self.rows else None
+
+    @property
+    def page_rows(self) -> int:
+        return max(self.size.height - 1, 1)  # the first line is the heading
+
+    @property
+    def margin(self) -> int:
+        return max(100, 3 * self.page_rows)
+
+    @property
+    def busy(self) -> bool:
+        return self._asking is not None
+
+    # Reading.
+
+    def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self, *, newest: bool = True, where: ImportFilter | None = None) -> None:
+        """Starts again from the newest (or oldest) import that matches."""
+        self._generation += 1
+        if where is not None:
+            self.where = where
+        self.rows, self.cursor, self._top, self._owed = [], 0, 0, 0
+        self._version += 1
+        self.at_newest = self.at_oldest = False
+        self._asking, self._stale = None, False
+        self._landing = "top" if newest else "bottom"
+        direction = Direction.OLDER if newest else Direction.NEWER
+        self._ask(direction, None, replace=True)
+        self._redraw()
+
+    def reread(self) -> None:
+        """Reads the rows of the window again (their states change)."""
+        if self._asking is not None:
+            self._stale = True
+            return
+        if not self.rows:
+            self.reset(newest=True, where=self.where)
+            return
+        self._landing = "keep"
+        anchor = None if self.at_newest else self.rows[0].id + 1
+        size = min(max(len(self.rows), PAGE), WINDOW)
+        self._ask(Direction.OLDER, anchor, replace=True, limit=size)
+
+    def _ask(
+        self,
+        direction: Direction,
+        anchor: int | None,
+        *,
+        replace: bool = False,
+        limit: int = PAGE,
+    ) -> None:
+        request = PageRequest(
+            self._generation, direction, anchor, limit, self.where, replace
+        )
+        self._asking = request
+        self.run_worker(
+            partial(self._read, request),
+            name="history page",
+            group="history",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _read(self, request: PageRequest) -> None:
+        # In a thread worker: only posts.
+        try:
+            page = self._reader.read(request)
+        except GemmaError as error:
+            self.post_message(PageUnreadable(request, str(error)))
+            return
+        self.post_message(PageRead(page))
+
+    def on_page_read(self, message: PageRead) -> None:
+        page = message.page
+        if page.request is not self._asking:
+            return  # asked for a window since reset
+        self._asking, self._problem, self._span = None, "", page.span
+        self._version += 1
+        if page.request.replace:
+            self._replace(page)
+        else:
+            self._extend(page)
+        self._settle()
+
+    def on_page_unreadable(self, message: PageUnreadable) -> None:
+        if message.request is self._asking:
+            self._asking, self._stale = None, False
+            self._problem = message.reason
+            self._redraw()
+
+    def _replace(self, page: Page) -> None:
+        request, held = page.request, self.highlighted
+        offset, top = self.cursor - self._top, self._top
+        self.rows = list(page.rows)
+        if request.direction is Direction.OLDER:
+            self.at_newest = request.anchor is None
+            self.at_oldest = page.complete
+        else:
+            self.at_oldest = True
+            self.at_newest = page.complete
+        if self._landing == "top":
+            self.cursor = self._top = 0
+        elif self._landing == "bottom":
+            self.cursor = len(self.rows) - 1
+            self._top = len(self.rows) - self.page_rows
+        else:
+            self._keep(held, offset, top)
+
+    def _keep(self, held: HistoryRow | None, offset: int, top: int) -> None:
+        """Keeps the cursor on the import it was on, where it still is."""
+        ids = [row.id for row in self.rows]
+        if held is not None and held.id in ids:
+            self.cursor = ids.index(held.id)
+        # At the top of the newest rows, new imports show above the cursor.
+        self._top = 0 if self.at_newest and top == 0 else self.cursor - offset
+
+    def _extend(self, page: Page) -> None:
+        fresh = list(page.rows)
+        if page.request.direction is Direction.OLDER:
+            self.rows.extend(fresh)
+            self.at_oldest = page.complete
+            cut = max(len(self.rows) - WINDOW, 0)
+            if cut:
+                del self.rows[:cut]
+                self.at_newest = False
+            self._shift(-cut)
+        else:
+            self.rows[:0] = fresh
+            self.at_newest = page.complete
+            self._shift(len(fresh))
+            if len(self.rows) > WINDOW:
+                del self.rows[WINDOW:]
+                self.at_oldest = False
+
+    def _shift(self, by: int) -> None:
+        self.cursor += by
+        self._top += by
+
+    def _settle(self) -> None:
+        """After a page: owed moves, then the next read if one is due."""
+        owed, self._owed = self._owed, 0
+        self._clamp()
+        if owed:
+            self._move(owed)
+        else:
+            self._redraw()
+            self._want()
+
+    def _want(self) -> None:
+        if self._asking is not None or not self.rows:
+            return
+        if self._stale:
+            self._stale = False
+            self.reread()
+        elif not self.at_oldest and len(self.rows) - 1 - self.cursor < self.margin:
+            self._ask(Direction.OLDER, self.rows[-1].id)
+        elif not self.at_newest and self.cursor < self.margin:
+            self._ask(Direction.NEWER, self.rows[0].id)
+
+    # Moving.
+
+    def action_move(self, delta: int) -> None:
+        self._move(delta)
+
+    def action_page(self, pages: int) -> None:
+        offset = self.cursor - self._top
+        self._move(pages * self.page_rows)
+        self._top = self.cursor - offset
+        self._clamp()
+        self._redraw()
+
+    def action_newest(self) -> None:
+        if self.at_newest:
+            self.cursor = self._top = 0
+            self._redraw()
+        else:
+            self.reset(newest=True)
+
+    def action_oldest(self) -> None:
+        if self.at_oldest and self.rows:
+            self.cursor = len(self.rows) - 1
+            self._clamp()
+            self._redraw()
+        else:
+            self.reset(newest=False)
+
+    def action_open_import(self) -> None:
+        if (row := self.highlighted) is not None:
+            self.post_message(ImportChosen(row.id))
+
+    def on_mouse_scroll_down(self) -> None:
+        self._move(3)
+
+    def on_mouse_scroll_up(self) -> None:
+        self._move(-3)
+
+    def _move(self, delta: int) -> None:
+        if not self.rows:
+            return
+        target = self.cursor + delta
+        last = len(self.rows) - 1
+        if target > last and not self.at_oldest:
+            self._owed = target - last
+        elif target < 0 and not self.at_newest:
+            self._owed = target
+        self.cursor = max(0, min(target, last))
+        self._clamp()
+        self._redraw()
+        self._want()
+
+    def _clamp(self) -> None:
+        self.cursor = max(0, min(self.cursor, len(self.rows) - 1))
+        top = max(self.cursor - self.page_rows + 1, min(self._top, self.cursor))
+        self._top = max(0, min(top, len(self.rows) - self.page_rows))
+
+    # Drawing: only the lines on screen.
+
+    def _redraw(self) -> None:
+        self.border_title = Content(self._title())
+        self.refresh()
+
+    def _title(self) -> str:
+        parts = ["History", "newest first"]
+        shown = self.rows[self._top : self._top + self.page_rows]
+        if shown:
+            parts.append(f"#{shown[0].id} to #{shown[-1].id}")
+        if self.where:
+            parts.append("filtered")
+        if self.busy:
+            parts.append("reading…")
+        return " · ".join(parts)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._clamp()
+        self._want()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        plan = self._plan(width - 1)
+        if y == 0:
+            text = " ".join(lines.headings(plan))
+            style = self.get_component_rich_style("history--header")
+            return self._strip([Segment(text, style)], width, style, y)
+        index = self._top + y - 1
+        if index < len(self.rows):
+            return self._row_strip(self.rows[index], index, plan, width, y)
+        if index == len(self.rows):
+            style = self.get_component_rich_style("history--note")
+            return self._strip([Segment(self._note(), style)], width, style, y)
+        return self._strip([], width, self.rich_style, y)
+
+    def _plan(self, width: int) -> lines.Layout:
+        # Once per change of the window or the width, not once per line.
+        key = (width, self._version, self._span)
+        if self._planned is None or self._planned[0] != key:
+            id_width = lines.id_width(self._span.highest)
+            plan = lines.layout(width, id_width, lines.wants(self.rows))
+            self._planned = (key, plan)
+        return self._planned[1]
+
+    def _row_strip(
+        self, row: HistoryRow, index: int, plan: lines.Layout, width: int, y: int
+    ) -> Strip:
+        style = self.rich_style
+        if index == self.cursor:
+            style += self.get_component_rich_style("history--cursor")
+            self.painted = row.id
+        segments = []
+        texts = lines.cells(row, plan, self._zone)
+        for (key, _), text in zip(plan.columns, texts, strict=True):
+            segments.append(Segment(text, self._cell_style(key, row, style)))
+            segments.append(Segment(" ", style))
+        return self._strip(segments, width, style, y)
+
+    def _cell_style(self, key: str, row: HistoryRow, style: Style) -> Style:
+        if key == "state" and row.state in STATE_STYLES:
+            return style + self.get_component_rich_style(f"history--{row.state}")
+        return style
+
+    def _strip(
+        self, segments: list[Segment], width: int, style: Style, y: int
+    ) -> Strip:
+        body = Strip(segments).adjust_cell_length(width - 1, style)
+        return Strip.join([body, Strip([self._thumb(y)])])
+
+    def _thumb(self, y: int) -> Segment:
+        """A one-cell scroll bar: how far down the ids the screen has come.
+
+        An estimate from the ids alone (gaps and filters skew it), since
+        counting the rows above would read them all.
+        """
+        low, high = self._span.lowest, self._span.highest
+        if y == 0 or not self.rows or low is None or high is None:
+            return Segment(" ", self.rich_style)
+        shown = self.rows[self._top : self._top + self.page_rows]
+        room = high - low - (shown[0].id - shown[-1].id)
+        share = (high - shown[0].id) / room if room > 0 else 0.0
+        at = 1 + round(max(0.0, min(share, 1.0)) * (self.page_rows - 1))
+        if y != at:
+            return Segment(" ", self.rich_style)
+        return Segment("█", self.get_component_rich_style("history--thumb"))
+
+    def _note(self) -> str:
+        if self._problem:
+            return f"Cannot read the history: {one_line(self._problem)}"
+        if self.busy:
+            return "Reading…"
+        if not self.rows:
+            return "No imports match." if self.where else "No imports yet."
+        return "End of the history." if self.at_oldest else ""
+
+
+class HistoryScreen(Screen[None]):
+    """The history view: its table, and the way back to the overview."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.show_overview", "Overview", id="history.back"),
+    ]
+
+    def __init__(self, dsn: str, zone: tzinfo | None) -> None:
+        super().__init__()
+        self._reader = PageReader(dsn)
+        self._zone = zone
+        self._shown_before = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield HistoryTable(self._reader, self._zone, id="history")
+        yield Footer()
+
+    @property
+    def table(self) -> HistoryTable:
+        return self.query_one("#history", HistoryTable)
+
+    def on_screen_resume(self) -> None:
+        # Coming back (from the overview, from a detail): states may have
+        # changed meanwhile.
+        if self._shown_before:
+            self.table.reread()
+        self._shown_before = True
+
+    def on_unmount(self) -> None:
+        self._reader.close()
