@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.message import Message
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
+from gemma_tui.ui import messages
 from gemma_tui.ui.app import ConsoleApp
 from tests import toy
 from tests.running import FAST
@@ -56,3 +58,19 @@ def add_import(
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def hook(heard: list[Message]) -> Callable[[Message], None]:
+    ours = tuple(
+        value
+        for value in vars(messages).values()
+        if isinstance(value, type)
+        and issubclass(value, Message)
+        and value.__module__ == messages.__name__
+    )
+
+    def record(message: Message) -> None:
+        if isinstance(message, ours):
+            heard.append(message)
+
+    return record

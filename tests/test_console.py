@@ -7,7 +7,6 @@ starts the hosted runner quits with ctrl+q, which stops it and waits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
 from textual.message import Message
@@ -22,7 +21,7 @@ from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ReviewTable, RunningTable
 from tests import toy
-from tests.consoles import add_import, console, leave, until
+from tests.consoles import add_import, console, hook, leave, until
 from tests.running import state_of
 
 SHOWN = "[@click=app.quit]x[/]"
@@ -37,28 +36,6 @@ def review_of(app: ConsoleApp) -> ReviewTable:
 
 def dialog_text(app: ConsoleApp) -> str:
     return "\n".join(str(static.render()) for static in app.screen.query(Static))
-
-
-@pytest.fixture
-def heard() -> list[Message]:
-    """The console's own messages, in the order the App received them."""
-    return []
-
-
-def hook(heard: list[Message]) -> Callable[[Message], None]:
-    ours = tuple(
-        value
-        for value in vars(messages).values()
-        if isinstance(value, type)
-        and issubclass(value, Message)
-        and value.__module__ == messages.__name__
-    )
-
-    def record(message: Message) -> None:
-        if isinstance(message, ours):
-            heard.append(message)
-
-    return record
 
 
 async def test_accept_runs_the_review_and_drops_the_row(
@@ -229,7 +206,7 @@ async def test_hostile_text_is_shown_literally(
         assert log.lines[0].endswith(f"#{import_id} warn  [/] [@click=app.quit]")
         assert log.lines[1].endswith(f"#{import_id} error red")
         cells = review_of(app).get_row(str(import_id))
-        assert [cells[1].plain, cells[5].plain] == [SHOWN, LINK]
+        assert [cells[2].plain, cells[6].plain] == [SHOWN, LINK]
 
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, Confirm))

@@ -13,7 +13,9 @@ from gemma_tui.db import Connection
 from gemma_tui.queue.events import ImportStarted
 from gemma_tui.ui import messages
 from gemma_tui.ui.confirm import Confirm
-from tests.pictures import HOSTILE, Snap, fill, picture_console, settled
+from gemma_tui.ui.keys import HelpScreen
+from gemma_tui.ui.panes import ReviewTable
+from tests.pictures import HOSTILE, Snap, fill, picture_console, settled, until
 
 
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
@@ -100,3 +102,70 @@ def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(100, 40), run_before=settled(4))
+
+
+def test_filter_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`/`, `kind:gm`, Enter: the filter bar above the footer reads "Filter
+    kind:gm"; Review lists #5, #2, #1 (not the st import #4), Queued only
+    #7, Failed #3; the footer offers esc to clear the filter."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("slash", *"kind:gm", "enter")
+        await until(pilot, lambda: _review_rows(pilot) == 3)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`?`: a framed list titled "Keys", grouped under Everywhere, Overview
+    and so on, each line a key, what it does and the binding's id; the
+    last line says Esc or ? closes it."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _review_rows(pilot: Pilot[Any]) -> int:
+    return pilot.app.screen.query_one("#review", ReviewTable).row_count
+
+
+def test_batch_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Space on #5 and #4 marks them (a `*` before each, "4 · 2 marked" in
+    the title); `d` asks "Decline these 2 imports?" with a red edge, names
+    #5 and #4, the kinds "gm (1), st (1)", the log counts summed and what
+    declining does."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("space", "space", "d")
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Space on #5 and #2 (j skips #4): both show a `*` in the first column,
+    the cursor is on #1, the title reads "Review (4 · 2 marked)"."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("space", "j", "space")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -22,15 +22,25 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.queue.events import RunnerEvent
+from gemma_tui.queue.filters import BadFilter, ImportFilter, parse
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
-from gemma_tui.ui.confirm import decision_dialog, quit_dialog
+from gemma_tui.ui.confirm import (
+    Confirm,
+    batch_dialog,
+    decision_dialog,
+    ids_text,
+    quit_dialog,
+)
 from gemma_tui.ui.decisions import Decider, Decision
 from gemma_tui.ui.detail import DetailScreen
-from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.filterbar import FilterBar, FilterInput
+from gemma_tui.ui.history import HistoryScreen, HistoryTable
+from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
+from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
@@ -49,6 +59,8 @@ class ConsoleApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_overview", "Overview", show=False, id="overview"),
         Binding("2,h", "show_history", "History", id="history"),
+        Binding("slash", "open_filter", "Filter", id="filter"),
+        Binding("question_mark", "show_help", "Keys", id="help"),
         Binding("q", "ask_quit", "Quit", id="quit"),
         Binding(
             "ctrl+q", "quit_now", "Quit now", show=False, priority=True, id="quit_now"
@@ -75,13 +87,17 @@ class ConsoleApp(App[None]):
         self._clock = clock
         self._imports: dict[int, ImportRow] = {}
         self._failed: tuple[ImportRow, ...] = ()
+        self._marked: set[int] = set()  # pending imports marked for a batch
+        self._filter_text = ""
+        self._filter = ImportFilter()
+        self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
         self._stop = threading.Event()
         self._runner_done = threading.Event()
         self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
         self.add_mode(OVERVIEW, lambda: self._view)
-        self.add_mode(HISTORY, lambda: HistoryScreen(dsn, clock().tzinfo))
+        self.add_mode(HISTORY, self._make_history)
         self.title = _title(title_suffix)
         self.sub_title = _sub_title(run_runner, reviewer)
 
@@ -122,10 +138,10 @@ class ConsoleApp(App[None]):
         # Called in the runner's threads.
         self.post_message(m.from_runner(event))
 
-    def _decide(self, decision: Decision) -> None:
+    def _decide(self, batch: tuple[Decision, ...]) -> None:
         closing = get_current_worker().cancelled_event
         decider = Decider(self._dsn, self._kinds, self._reviewer, self.post_message)
-        decider.run(decision, closing)
+        decider.run(batch, closing)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
@@ -141,6 +157,10 @@ class ConsoleApp(App[None]):
 
     def on_imports_refreshed(self, message: m.ImportsRefreshed) -> None:
         before, self._imports = self._imports, {row.id: row for row in message.imports}
+        # Marks hold only while their imports wait for review.
+        self._marked &= {
+            n for n, row in self._imports.items() if row.state == "pending"
+        }
         self._show_imports()
         self.refresh_bindings()
         detail = self._detail_shown()
@@ -158,7 +178,8 @@ class ConsoleApp(App[None]):
 
     def _show_imports(self) -> None:
         rows = [*self._imports.values(), *self._failed]
-        self._view.show_imports(rows, self._clock())
+        shown = [row for row in rows if self._filter.matches(row)]
+        self._view.show_imports(shown, self._clock(), frozenset(self._marked))
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
@@ -177,6 +198,56 @@ class ConsoleApp(App[None]):
 
     def action_show_history(self) -> None:
         self.switch_mode(HISTORY)
+
+    def _make_history(self) -> HistoryScreen:
+        zone = self._clock().tzinfo
+        self._history = HistoryScreen(self._dsn, zone, self._filter, self._filter_text)
+        return self._history
+
+    def action_show_help(self) -> None:
+        self.push_screen(HelpScreen(key_rows(self.key_scopes())))
+
+    @staticmethod
+    def key_scopes() -> Scopes:
+        """Where the console declares keys, for the help."""
+        return [
+            ("Everywhere", [ConsoleApp]),
+            ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            ("Filter", [FilterInput]),
+            ("History", [HistoryScreen, HistoryTable]),
+            ("Import detail", [DetailScreen]),
+            ("Dialogs", [Confirm]),
+            ("This list", [HelpScreen]),
+        ]
+
+    # The filter: one for every list.
+
+    def action_open_filter(self) -> None:
+        for bar in self.screen.query(FilterBar):
+            bar.edit(self._filter_text)
+
+    def on_filter_written(self, message: m.FilterWritten) -> None:
+        try:
+            found = parse(message.text)
+        except BadFilter as error:
+            self.notify(str(error), title="Filter", severity="error", markup=False)
+            return
+        self._apply_filter(message.text if found else "", found)
+
+    def action_clear_filter(self) -> None:
+        self._apply_filter("", ImportFilter())
+
+    def _apply_filter(self, text: str, found: ImportFilter) -> None:
+        self._filter_text, self._filter = text, found
+        screens = [self._view, self._history]
+        for screen in screens:
+            if screen is not None:
+                for bar in screen.query(FilterBar):
+                    bar.show(text)
+        self._show_imports()
+        if self._history is not None and self._history.is_mounted:
+            self._history.table.reset(where=found)
+        self.refresh_bindings()
 
     def on_import_chosen(self, message: m.ImportChosen) -> None:
         detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)
@@ -221,13 +292,33 @@ class ConsoleApp(App[None]):
     # Decisions: keys, confirmation, worker, outcome.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("accept", "decline"):
+        if action == "clear_filter":
+            # False passes Escape on to the next binding (back, on history).
+            return bool(self._filter_text)
+        if action == "open_filter":
+            return bool(self.screen.query(FilterBar))
+        if action == "show_history":
+            return self.current_mode != HISTORY
+        if action in ("accept", "decline", "toggle_mark"):
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
 
     def _imports_in_review(self) -> bool:
         return any(row.state == "pending" for row in self._imports.values())
+
+    def action_toggle_mark(self) -> None:
+        review = self._view.review
+        key = review.highlighted_key
+        row = None if key is None else self._imports.get(int(key))
+        if row is None:
+            return
+        if row.state != "pending":
+            self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
+            return
+        self._marked ^= {row.id}
+        self._show_imports()
+        review.action_cursor_down()
 
     def action_accept(self) -> None:
         self._ask_to_decide(accept=True)
@@ -236,40 +327,71 @@ class ConsoleApp(App[None]):
         self._ask_to_decide(accept=False)
 
     def _ask_to_decide(self, *, accept: bool) -> None:
-        # The id is captured now: whatever the table does while the dialog
-        # is open, the decision acts on the import the operator saw.
+        # The ids are fixed now: whatever the tables and the marks do while
+        # the dialog is open, the decision acts on the imports it named.
+        rows = self._chosen()
+        if not rows:
+            return
+        if len(rows) == 1:
+            dialog = decision_dialog(rows[0], accept, self._kinds)
+        else:
+            dialog = batch_dialog(rows, accept)
+        batch = tuple(Decision(row.id, accept) for row in rows)
+        self.push_screen(dialog, partial(self._confirmed, batch))
+
+    def _chosen(self) -> list[ImportRow]:
+        """The marked imports, or else the highlighted one; says why none."""
+        if self._marked:
+            ids = sorted(self._marked, reverse=True)
+            return [self._imports[number] for number in ids]
         key = self._view.review.highlighted_key
         row = None if key is None else self._imports.get(int(key))
         if row is None:
             self.notify("No import in review is highlighted.", severity="warning")
-        elif row.state != "pending":
+            return []
+        if row.state != "pending":
             self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
-        else:
-            dialog = decision_dialog(row, accept, self._kinds)
-            self.push_screen(dialog, partial(self._confirmed, Decision(row.id, accept)))
+            return []
+        return [row]
 
-    def _confirmed(self, decision: Decision, confirmed: bool | None) -> None:
-        if confirmed:
-            name = f"decide #{decision.import_id}"
-            work = partial(self._decide, decision)
-            self.run_worker(
-                work, name=name, group="decisions", thread=True, exit_on_error=False
-            )
-
-    def on_decision_made(self, message: m.DecisionMade) -> None:
-        verb = "Accepted" if message.accept else "Declined"
-        self.notify(
-            f"{verb} #{message.import_id}; review import #{message.review_id}"
-            " carries it out."
+    def _confirmed(self, batch: tuple[Decision, ...], confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        self._marked -= {decision.import_id for decision in batch}
+        self._show_imports()
+        name = "decide " + " ".join(f"#{d.import_id}" for d in batch[:5])
+        work = partial(self._decide, batch)
+        self.run_worker(
+            work, name=name, group="decisions", thread=True, exit_on_error=False
         )
 
+    def on_decision_made(self, message: m.DecisionMade) -> None:
+        if message.batch == 1:
+            verb = "Accepted" if message.accept else "Declined"
+            self.notify(
+                f"{verb} #{message.import_id}; review import #{message.review_id}"
+                " carries it out."
+            )
+
     def on_decision_failed(self, message: m.DecisionFailed) -> None:
-        verb = "accept" if message.accept else "decline"
-        title = f"Cannot {verb} #{message.import_id}"
-        self.notify(message.reason, title=title, severity="error", markup=False)
+        if message.batch == 1:
+            verb = "accept" if message.accept else "decline"
+            title = f"Cannot {verb} #{message.import_id}"
+            self.notify(message.reason, title=title, severity="error", markup=False)
+
+    def on_decisions_recorded(self, message: m.DecisionsRecorded) -> None:
+        verb = "Accepted" if message.accept else "Declined"
+        if message.made:
+            made = ids_text(message.made)
+            self.notify(f"{verb} {len(message.made)}: {made}; review imports follow.")
+        if message.failed:
+            reasons = "; ".join(one_line(reason) for _, reason in message.failed[:5])
+            title = f"{len(message.failed)} not {verb.lower()}"
+            self.notify(reasons, title=title, severity="error", markup=False)
 
     def on_review_carried_out(self, message: m.ReviewCarriedOut) -> None:
-        self.notify(f"#{message.import_id} is {message.outcome}.", markup=False)
+        if message.batch == 1:
+            self.notify(f"#{message.import_id} is {message.outcome}.", markup=False)
 
     def on_review_retrying(self, message: m.ReviewRetrying) -> None:
         self.notify(

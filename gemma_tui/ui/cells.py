@@ -75,8 +75,9 @@ def running(row: ImportRow, now: datetime) -> Cells:
     )
 
 
-def in_review(row: ImportRow, now: datetime) -> Cells:
+def in_review(row: ImportRow, now: datetime, marked: bool) -> Cells:
     return (
+        Text("*" if marked else " ", style="bold"),
         import_id(row.id),
         literal(row.kind),
         Text(row.state),

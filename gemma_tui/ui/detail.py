@@ -126,7 +126,7 @@ class DetailScreen(Screen[None]):
             yield DetailLog(id="detail-log")
             with VerticalScroll(id="detail-errors"):
                 yield Static(id="errors")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-facts").border_title = Content(

@@ -31,6 +31,7 @@ from gemma_tui.queue.filters import ImportFilter
 from gemma_tui.queue.history import HistoryRow, Span
 from gemma_tui.text import one_line
 from gemma_tui.ui import lines
+from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.messages import ImportChosen, PageRead, PageUnreadable
 from gemma_tui.ui.paging import Direction, Page, PageReader, PageRequest
 
@@ -60,12 +61,17 @@ class HistoryTable(Widget, can_focus=True):
     ]
 
     def __init__(
-        self, reader: PageReader, zone: tzinfo | None, *, id: str | None = None
+        self,
+        reader: PageReader,
+        zone: tzinfo | None,
+        where: ImportFilter,
+        *,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._reader = reader
         self._zone = zone
-        self.where = ImportFilter()
+        self.where = where
         self.rows: list[HistoryRow] = []
         self.cursor = 0  # index into `rows`
         self._top = 0  # index of the first row on screen
@@ -411,20 +417,29 @@ class HistoryTable(Widget, can_focus=True):
 class HistoryScreen(Screen[None]):
     """The history view: its table, and the way back to the overview."""
 
+    # Escape clears a filter first; without one it goes back.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.clear_filter", "Clear", id="history.clear"),
         Binding("escape", "app.show_overview", "Overview", id="history.back"),
     ]
 
-    def __init__(self, dsn: str, zone: tzinfo | None) -> None:
+    def __init__(
+        self, dsn: str, zone: tzinfo | None, where: ImportFilter, text: str
+    ) -> None:
         super().__init__()
         self._reader = PageReader(dsn)
         self._zone = zone
+        self._where, self._text = where, text
         self._shown_before = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield HistoryTable(self._reader, self._zone, id="history")
-        yield Footer()
+        yield HistoryTable(self._reader, self._zone, self._where, id="history")
+        yield FilterBar(id="filter-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).show(self._text)
 
     @property
     def table(self) -> HistoryTable:

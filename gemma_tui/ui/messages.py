@@ -119,6 +119,14 @@ class PageUnreadable(Message, bubble=False):
 # The panes.
 
 
+class FilterWritten(Message):
+    """The operator wrote a filter and pressed Enter."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ImportChosen(Message):
     """The operator chose an import to open (Enter on its row)."""
 
@@ -179,50 +187,75 @@ def from_runner(event: events.RunnerEvent) -> Message:
             return RunnerStopped(event)
 
 
-# Decisions.
+# Decisions. `batch` is how many imports the confirmed decision named:
+# the App tells of a batch in one summary instead of one toast each.
 
 
 class DecisionMade(Message):
     """A decision is recorded; its review import will carry it out."""
 
-    def __init__(self, import_id: int, accept: bool, review_id: int) -> None:
+    def __init__(
+        self, import_id: int, accept: bool, review_id: int, batch: int = 1
+    ) -> None:
         super().__init__()
         self.import_id = import_id
         self.accept = accept
         self.review_id = review_id
+        self.batch = batch
 
 
 class DecisionFailed(Message):
     """A decision was not recorded; `reason` says why, for a person."""
 
-    def __init__(self, import_id: int, accept: bool, reason: str) -> None:
+    def __init__(
+        self, import_id: int, accept: bool, reason: str, batch: int = 1
+    ) -> None:
         super().__init__()
         self.import_id = import_id
         self.accept = accept
         self.reason = reason
+        self.batch = batch
+
+
+class DecisionsRecorded(Message):
+    """A batch is recorded: the imports decided, and those that failed."""
+
+    def __init__(
+        self,
+        accept: bool,
+        made: tuple[int, ...],
+        failed: tuple[tuple[int, str], ...],
+    ) -> None:
+        super().__init__()
+        self.accept = accept
+        self.made = made
+        self.failed = failed
 
 
 class ReviewCarriedOut(Message):
     """The review import ended: `outcome` is `accepted` or `declined`."""
 
-    def __init__(self, import_id: int, outcome: str) -> None:
+    def __init__(self, import_id: int, outcome: str, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
         self.outcome = outcome
+        self.batch = batch
 
 
 class ReviewRetrying(Message):
     """The review import failed and was queued again; the decision stands."""
 
-    def __init__(self, import_id: int) -> None:
+    def __init__(self, import_id: int, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
+        self.batch = batch
 
 
 class ReviewStillQueued(Message):
     """No runner carried out the decision in the time the console waited."""
 
-    def __init__(self, import_id: int, waited: float) -> None:
+    def __init__(self, import_id: int, waited: float, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
         self.waited = waited
+        self.batch = batch

@@ -32,8 +32,17 @@ Row = tuple[str, Cells]
 class KeyedTable(DataTable[Text]):
     """A table of keyed rows that keeps its cursor on a key."""
 
+    # The arrows, Page Up/Down, Home and End are the DataTable's own.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="pane.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="pane.up"),
+        Binding("g", "scroll_top", "First row", show=False, id="pane.first"),
+        Binding("G", "scroll_bottom", "Last row", show=False, id="pane.last"),
+    ]
     TITLE: ClassVar[str] = ""
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, heading)
+    # The column whose text names the row (an import's id, a resource).
+    NAME_COLUMN: ClassVar[int] = 0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
@@ -90,10 +99,12 @@ class KeyedTable(DataTable[Text]):
     def _reorder(self, rows: Sequence[Row]) -> None:
         if self.row_keys == [key for key, _ in rows]:
             return
-        # A sort's key function sees only cells, so rank by the first cell,
-        # which names the row (an import's id, a resource).
-        rank = {values[0].plain: place for place, (_, values) in enumerate(rows)}
-        self.sort(self.COLUMNS[0][0], key=lambda first: rank.get(first.plain, 0))
+        # A sort's key function sees only cells, so rank by the cell that
+        # names the row.
+        name = self.NAME_COLUMN
+        rank = {values[name].plain: place for place, (_, values) in enumerate(rows)}
+        column = self.COLUMNS[name][0]
+        self.sort(column, key=lambda cell: rank.get(cell.plain, 0))
 
     def _restore(self, chosen: str | None) -> None:
         if chosen is None or RowKey(chosen) not in self.rows:
@@ -164,11 +175,18 @@ class RunningTable(ImportsTable):
 
 
 class ReviewTable(ImportsTable):
-    """Pending imports and those whose decision is being carried out."""
+    """Pending imports and those whose decision is being carried out.
+
+    A `*` before an import marks it for a batch decision.
+    """
 
     TITLE = "Review"
     STATES = ("pending", "reviewed")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "app.toggle_mark", "Mark", id="mark"),
+    ]
     COLUMNS = (
+        ("mark", " "),
         ("id", "Import"),
         ("kind", "Kind"),
         ("state", "State"),
@@ -178,11 +196,21 @@ class ReviewTable(ImportsTable):
         ("ended", "Ended"),
     )
 
+    NAME_COLUMN = 1
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.marked: frozenset[int] = frozenset()
+
+    def note(self, shown: int) -> str | None:
+        marked = len(self.marked)
+        return f"{shown} · {marked} marked" if marked else None
+
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
         return sorted(rows, key=lambda row: row.id, reverse=True)
 
     def cells(self, row: ImportRow, now: datetime) -> Cells:
-        return cells.in_review(row, now)
+        return cells.in_review(row, now, row.id in self.marked)
 
 
 class FailedTable(ImportsTable):

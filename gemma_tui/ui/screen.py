@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header
 
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.ui.banner import Banner
+from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import (
     FailedTable,
@@ -37,9 +38,10 @@ class ConsoleScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.clear_filter", "Clear", id="clear_filter"),
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
-        Binding("tab", "app.focus_next", "Next pane", id="next_pane"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding(
             "shift+tab",
             "app.focus_previous",
@@ -64,7 +66,8 @@ class ConsoleScreen(Screen[None]):
             yield FailedTable(id="failed")
             yield LocksTable(id="locks")
             yield LogPane(self._zone, id="log")
-        yield Footer()
+        yield FilterBar(id="filter-bar")
+        yield Footer(compact=True)
 
     @property
     def banner(self) -> Banner:
@@ -88,7 +91,11 @@ class ConsoleScreen(Screen[None]):
         for table in self.query(FailedTable):
             table.counted(total, window)
 
-    def show_imports(self, imports: Iterable[ImportRow], now: datetime) -> None:
+    def show_imports(
+        self, imports: Iterable[ImportRow], now: datetime, marked: frozenset[int]
+    ) -> None:
         rows = tuple(imports)
+        for review in self.query(ReviewTable):
+            review.marked = marked
         for table in self.query(ImportsTable):
             table.show(rows, now)

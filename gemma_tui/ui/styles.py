@@ -13,7 +13,13 @@ import gemma_tui
 
 CONSOLE = "console.tcss"
 # Every stylesheet of the console: one for each screen.
-SHEETS = (CONSOLE, "detail.tcss", "history.tcss")
+SHEETS = (
+    CONSOLE,
+    "detail.tcss",
+    "history.tcss",
+    "filter.tcss",
+    "help.tcss",
+)
 
 
 def stylesheet_dir() -> Path:
