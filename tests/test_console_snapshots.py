@@ -115,6 +115,8 @@ def test_filter_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None
         await settled(4)(pilot)
         await pilot.press("slash", *"kind:gm", "enter")
         await until(pilot, lambda: _review_rows(pilot) == 3)
+        # The focus goes back to the pane a moment later.
+        await until(pilot, lambda: "▶" in str(_review(pilot).border_title))
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -136,8 +138,12 @@ def test_help_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
+def _review(pilot: Pilot[Any]) -> ReviewTable:
+    return pilot.app.screen.query_one("#review", ReviewTable)
+
+
 def _review_rows(pilot: Pilot[Any]) -> int:
-    return pilot.app.screen.query_one("#review", ReviewTable).row_count
+    return _review(pilot).row_count
 
 
 def test_batch_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar
@@ -162,7 +162,12 @@ class ConsoleApp(App[None]):
             n for n, row in self._imports.items() if row.state == "pending"
         }
         self._show_imports()
-        self.refresh_bindings()
+        if self._imports_in_review() != any(
+            r.state == "pending" for r in before.values()
+        ):
+            # Accept and decline come and go with pending imports; the
+            # footer is rebuilt only then, not on every refresh.
+            self.refresh_bindings()
         detail = self._detail_shown()
         if detail and before.get(detail.import_id) != self._imports.get(
             detail.import_id
@@ -177,6 +182,10 @@ class ConsoleApp(App[None]):
         self._show_imports()
 
     def _show_imports(self) -> None:
+        if self.current_mode != OVERVIEW:
+            # Hidden panes wait: showing the overview again brings them up
+            # to date (ConsoleScreen's resume), at no cost meanwhile.
+            return
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
         self._view.show_imports(shown, self._clock(), frozenset(self._marked))
@@ -195,6 +204,7 @@ class ConsoleApp(App[None]):
 
     def action_show_overview(self) -> None:
         self.switch_mode(OVERVIEW)
+        self._show_imports()
 
     def action_show_history(self) -> None:
         self.switch_mode(HISTORY)
@@ -305,7 +315,7 @@ class ConsoleApp(App[None]):
         return True
 
     def _imports_in_review(self) -> bool:
-        return any(row.state == "pending" for row in self._imports.values())
+        return _any_pending(self._imports.values())
 
     def action_toggle_mark(self) -> None:
         review = self._view.review
@@ -452,6 +462,10 @@ class ConsoleApp(App[None]):
     def _hung_up(self) -> None:
         self._stop.set()
         self.exit()
+
+
+def _any_pending(rows: Iterable[ImportRow]) -> bool:
+    return any(row.state == "pending" for row in rows)
 
 
 def _title(suffix: str) -> str:

@@ -12,6 +12,7 @@ ignores what the old one asked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
 from typing import ClassVar
@@ -21,6 +22,7 @@ from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -37,7 +39,40 @@ from gemma_tui.ui.paging import Direction, Page, PageReader, PageRequest
 
 PAGE = 200  # rows a read asks for
 WINDOW = 1000  # most rows held at once
+DRAWN_MOST = 500  # most drawn rows kept for the next frame
 STATE_STYLES = ("failed", "pending", "running", "queued", "declined")
+
+
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    """The table's styles, looked up once."""
+
+    base: Style
+    cursor: Style
+    header: Style
+    note: Style
+    states: dict[tuple[str, bool], Style]  # (state, under the cursor)
+    thumb: Strip
+    blank: Strip
+
+    @classmethod
+    def of(cls, table: Widget) -> _Palette:
+        base = table.rich_style
+        cursor = base + table.get_component_rich_style("history--cursor")
+        states = {}
+        for state in STATE_STYLES:
+            colour = table.get_component_rich_style(f"history--{state}")
+            states[state, False] = base + colour
+            states[state, True] = cursor + colour
+        return cls(
+            base,
+            cursor,
+            table.get_component_rich_style("history--header"),
+            table.get_component_rich_style("history--note"),
+            states,
+            Strip([Segment("█", table.get_component_rich_style("history--thumb"))]),
+            Strip([Segment(" ", base)]),
+        )
 
 
 class HistoryTable(Widget, can_focus=True):
@@ -86,8 +121,14 @@ class HistoryTable(Widget, can_focus=True):
         self._problem = ""
         self._version = 0  # counts the changes of `rows`
         self._planned: tuple[object, lines.Layout] | None = None
-        # The id of the highlighted row the last time it was drawn.
-        self.painted: int | None = None
+        # Counts the redraws asked for; with the highlighted row's id at
+        # the last one drawn, it tells when a move has reached the screen.
+        self.redraws = 0
+        self.painted: tuple[int, int] | None = None
+        self._titled = ""
+        # Drawn rows by what they show; cleared when the columns change.
+        self._drawn: dict[tuple[HistoryRow, bool], Strip] = {}
+        self._palette: _Palette | None = None
 
     # What the view shows.
 
@@ -106,6 +147,11 @@ class HistoryTable(Widget, can_focus=True):
     @property
     def busy(self) -> bool:
         return self._asking is not None
+
+    @property
+    def owing(self) -> bool:
+        """Whether moves wait for rows not read yet."""
+        return self._owed != 0
 
     # Reading.
 
@@ -301,9 +347,14 @@ class HistoryTable(Widget, can_focus=True):
             self._owed = target - last
         elif target < 0 and not self.at_newest:
             self._owed = target
+        before, top = self.cursor, self._top
         self.cursor = max(0, min(target, last))
         self._clamp()
-        self._redraw()
+        if self._top == top:
+            # Nothing scrolled: only the two cursor lines change.
+            self._redraw(before, self.cursor)
+        else:
+            self._redraw()
         self._want()
 
     def _clamp(self) -> None:
@@ -313,9 +364,18 @@ class HistoryTable(Widget, can_focus=True):
 
     # Drawing: only the lines on screen.
 
-    def _redraw(self) -> None:
-        self.border_title = Content(self._title())
-        self.refresh()
+    def _redraw(self, *rows: int) -> None:
+        """Draws again the lines of `rows` (indexes), or every line."""
+        self.redraws += 1
+        title = self._title()
+        if title != self._titled:
+            self._titled = title
+            self.border_title = Content(title)
+        if rows:
+            width = self.size.width
+            self.refresh(*(Region(0, 1 + row - self._top, width, 1) for row in rows))
+        else:
+            self.refresh()
 
     def _title(self) -> str:
         parts = ["History", "newest first"]
@@ -329,29 +389,46 @@ class HistoryTable(Widget, can_focus=True):
         return " · ".join(parts)
 
     def on_focus(self) -> None:
+        self._forget_drawing()
         self.refresh()
 
     def on_blur(self) -> None:
+        self._forget_drawing()
         self.refresh()
 
     def on_resize(self) -> None:
         self._clamp()
         self._want()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_drawing()
+
+    def _forget_drawing(self) -> None:
+        self._palette = None
+        self._drawn.clear()
+
+    @property
+    def palette(self) -> _Palette:
+        # Looking styles up is costly; once per change of styles or focus.
+        if self._palette is None:
+            self._palette = _Palette.of(self)
+        return self._palette
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         plan = self._plan(width - 1)
+        colours = self.palette
         if y == 0:
             text = " ".join(lines.headings(plan))
-            style = self.get_component_rich_style("history--header")
-            return self._strip([Segment(text, style)], width, style, y)
+            return self._strip([Segment(text, colours.header)], width, colours.header)
         index = self._top + y - 1
         if index < len(self.rows):
             return self._row_strip(self.rows[index], index, plan, width, y)
         if index == len(self.rows):
-            style = self.get_component_rich_style("history--note")
-            return self._strip([Segment(self._note(), style)], width, style, y)
-        return self._strip([], width, self.rich_style, y)
+            note = [Segment(self._note(), colours.note)]
+            return self._strip(note, width, colours.note)
+        return self._strip([], width, colours.base)
 
     def _plan(self, width: int) -> lines.Layout:
         # Once per change of the window or the width, not once per line.
@@ -359,50 +436,57 @@ class HistoryTable(Widget, can_focus=True):
         if self._planned is None or self._planned[0] != key:
             id_width = lines.id_width(self._span.highest)
             plan = lines.layout(width, id_width, lines.wants(self.rows))
+            if self._planned is None or self._planned[1] != plan:
+                self._drawn.clear()
             self._planned = (key, plan)
         return self._planned[1]
 
     def _row_strip(
         self, row: HistoryRow, index: int, plan: lines.Layout, width: int, y: int
     ) -> Strip:
-        style = self.rich_style
-        if index == self.cursor:
-            style += self.get_component_rich_style("history--cursor")
-            self.painted = row.id
+        cursor = index == self.cursor
+        if cursor:
+            self.painted = (row.id, self.redraws)
+        body = self._drawn.get((row, cursor))
+        if body is None:
+            if len(self._drawn) > DRAWN_MOST:
+                self._drawn.clear()
+            body = self._drawn[row, cursor] = self._body(row, cursor, plan, width)
+        thumb = self.palette.thumb if y == self._thumb_line() else self.palette.blank
+        return Strip.join([body, thumb])
+
+    def _body(
+        self, row: HistoryRow, cursor: bool, plan: lines.Layout, width: int
+    ) -> Strip:
+        colours = self.palette
+        style = colours.cursor if cursor else colours.base
+        state = colours.states.get((row.state, cursor), style)
         segments = []
         texts = lines.cells(row, plan, self._zone)
         for (key, _), text in zip(plan.columns, texts, strict=True):
-            segments.append(Segment(text, self._cell_style(key, row, style)))
+            segments.append(Segment(text, state if key == "state" else style))
             segments.append(Segment(" ", style))
-        return self._strip(segments, width, style, y)
+        return Strip(segments).adjust_cell_length(width - 1, style)
 
-    def _cell_style(self, key: str, row: HistoryRow, style: Style) -> Style:
-        if key == "state" and row.state in STATE_STYLES:
-            return style + self.get_component_rich_style(f"history--{row.state}")
-        return style
-
-    def _strip(
-        self, segments: list[Segment], width: int, style: Style, y: int
-    ) -> Strip:
+    def _strip(self, segments: list[Segment], width: int, style: Style) -> Strip:
         body = Strip(segments).adjust_cell_length(width - 1, style)
-        return Strip.join([body, Strip([self._thumb(y)])])
+        return Strip.join([body, self.palette.blank])
 
-    def _thumb(self, y: int) -> Segment:
-        """A one-cell scroll bar: how far down the ids the screen has come.
+    def _thumb_line(self) -> int:
+        """The line of the one-cell scroll bar: how far down the ids the
+        screen has come.
 
         An estimate from the ids alone (gaps and filters skew it), since
         counting the rows above would read them all.
         """
         low, high = self._span.lowest, self._span.highest
-        if y == 0 or not self.rows or low is None or high is None:
-            return Segment(" ", self.rich_style)
-        shown = self.rows[self._top : self._top + self.page_rows]
-        room = high - low - (shown[0].id - shown[-1].id)
-        share = (high - shown[0].id) / room if room > 0 else 0.0
-        at = 1 + round(max(0.0, min(share, 1.0)) * (self.page_rows - 1))
-        if y != at:
-            return Segment(" ", self.rich_style)
-        return Segment("█", self.get_component_rich_style("history--thumb"))
+        if not self.rows or low is None or high is None:
+            return 0
+        first = self.rows[self._top].id
+        last = self.rows[min(self._top + self.page_rows, len(self.rows)) - 1].id
+        room = high - low - (first - last)
+        share = (high - first) / room if room > 0 else 0.0
+        return 1 + round(max(0.0, min(share, 1.0)) * (self.page_rows - 1))
 
     def _note(self) -> str:
         if self._problem:

@@ -53,49 +53,38 @@ class ConsoleScreen(Screen[None]):
 
     def __init__(self, zone: tzinfo | None) -> None:
         super().__init__()
-        self._zone = zone
+        # Held, not queried: the workers' messages still arrive while the
+        # screen is taken down, and must find their panes then too.
+        self.banner = Banner(id="banner")
+        self.review = ReviewTable(id="review")
+        self.failed = FailedTable(id="failed")
+        self.locks = LocksTable(id="locks")
+        self.log_pane = LogPane(zone, id="log")
+        self._tables: tuple[ImportsTable, ...] = (
+            self.review,
+            RunningTable(id="running"),
+            QueuedTable(id="queued"),
+            self.failed,
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Banner(id="banner")
+        yield self.banner
         # The review pane comes first: focus starts where decisions are made.
         with Container(id="panes"):
-            yield ReviewTable(id="review")
-            yield RunningTable(id="running")
-            yield QueuedTable(id="queued")
-            yield FailedTable(id="failed")
-            yield LocksTable(id="locks")
-            yield LogPane(self._zone, id="log")
+            yield from self._tables
+            yield self.locks
+            yield self.log_pane
         yield FilterBar(id="filter-bar")
         yield Footer(compact=True)
 
-    @property
-    def banner(self) -> Banner:
-        return self.query_one("#banner", Banner)
-
-    @property
-    def review(self) -> ReviewTable:
-        return self.query_one("#review", ReviewTable)
-
-    @property
-    def locks(self) -> LocksTable:
-        return self.query_one("#locks", LocksTable)
-
-    @property
-    def log_pane(self) -> LogPane:
-        return self.query_one("#log", LogPane)
-
     def count_failures(self, total: int, window: timedelta) -> None:
-        # A query, not query_one: messages may still come in while the
-        # screen is taken down.
-        for table in self.query(FailedTable):
-            table.counted(total, window)
+        self.failed.counted(total, window)
 
     def show_imports(
         self, imports: Iterable[ImportRow], now: datetime, marked: frozenset[int]
     ) -> None:
         rows = tuple(imports)
-        for review in self.query(ReviewTable):
-            review.marked = marked
-        for table in self.query(ImportsTable):
+        self.review.marked = marked
+        for table in self._tables:
             table.show(rows, now)

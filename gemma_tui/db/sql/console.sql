@@ -91,15 +91,18 @@ WHERE state = 'failed' AND changed >= %(since)s;
 -- first one does. NULL filter terms match everything; `words` are ILIKE
 -- patterns that must all match the kind, the user or the data. The
 -- caller keeps server-side prepared plans off, so that each query is
--- planned with its terms (a generic plan could not use the indexes).
+-- planned with its terms (a generic plan could not use the indexes). The
+-- states are cast straight from the untyped parameter: through text[]
+-- the planner could not see their values, and walked the whole id index
+-- for a rare state.
 
 -- name: history_older
 SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
        i.due, i.changed
 FROM import.imports i
 WHERE (%(before)s::bigint IS NULL OR i.id < %(before)s)
-  AND (%(states)s::text[] IS NULL
-       OR i.state = ANY(%(states)s::text[]::import_state[]))
+  AND (%(states)s::import_state[] IS NULL
+       OR i.state = ANY(%(states)s::import_state[]))
   AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
   AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
   AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
@@ -115,8 +118,8 @@ SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
        i.due, i.changed
 FROM import.imports i
 WHERE (%(after)s::bigint IS NULL OR i.id > %(after)s)
-  AND (%(states)s::text[] IS NULL
-       OR i.state = ANY(%(states)s::text[]::import_state[]))
+  AND (%(states)s::import_state[] IS NULL
+       OR i.state = ANY(%(states)s::import_state[]))
   AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
   AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
   AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
