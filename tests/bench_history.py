@@ -39,7 +39,8 @@ from gemma_tui.kinds import builtin_registry
 from gemma_tui.queue.filters import ImportFilter, parse
 from gemma_tui.queue.history import older, span
 from gemma_tui.ui.app import ConsoleApp
-from gemma_tui.ui.history import HistoryScreen, HistoryTable
+from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.historytable import HistoryTable
 from tests.conftest import with_database
 
 BATCH = 100_000

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gemma_tui.db import Connection
 from gemma_tui.ui.filterbar import FilterBar, FilterInput
-from gemma_tui.ui.history import HistoryScreen, HistoryTable
+from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.panes import ReviewTable
 from gemma_tui.ui.screen import ConsoleScreen
 from tests.consoles import add_import, console, until

@@ -10,8 +10,10 @@ from textual.pilot import Pilot
 from gemma_tui.db import Connection
 from gemma_tui.ui.app import ConsoleApp
 from gemma_tui.ui.detail import DetailScreen
-from gemma_tui.ui.history import PAGE, WINDOW, HistoryScreen, HistoryTable
+from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.screen import ConsoleScreen
+from gemma_tui.ui.window import PAGE, WINDOW
 from tests.consoles import add_import, console, until
 from tests.test_history import add_many
 

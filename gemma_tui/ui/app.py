@@ -1,9 +1,11 @@
 """The console App: it owns the state, the workers and the way out.
 
-Three kinds of thread worker feed it messages: the watcher (live imports
-and log lines), the hosted runner (its events) and decisions. Their errors
-reach `on_worker_state_changed`, the one place that shows them. Quitting
-stops the runner and waits a bounded time for it to drain.
+Thread workers feed it messages: the watcher (live imports, failures and
+log lines), the hosted runner (its events), decisions (see `reviewing`)
+and the readers of the detail and the history. Their errors reach
+`on_worker_state_changed`, the one place that shows them. The views are
+Textual modes, each with its own stack of screens. Quitting stops the
+runner and waits a bounded time for it to drain.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -28,19 +28,14 @@ from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
-from gemma_tui.ui.confirm import (
-    Confirm,
-    batch_dialog,
-    decision_dialog,
-    ids_text,
-    quit_dialog,
-)
-from gemma_tui.ui.decisions import Decider, Decision
+from gemma_tui.ui.confirm import Confirm, quit_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.filterbar import FilterBar, FilterInput
-from gemma_tui.ui.history import HistoryScreen, HistoryTable
+from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
 from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
+from gemma_tui.ui.reviewing import ReviewingApp, any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
@@ -52,7 +47,7 @@ OVERVIEW = "overview"
 HISTORY = "history"
 
 
-class ConsoleApp(App[None]):
+class ConsoleApp(ReviewingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
     ENABLE_COMMAND_PALETTE = False
@@ -78,23 +73,17 @@ class ConsoleApp(App[None]):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         title_suffix: str = "",
     ) -> None:
-        super().__init__()
-        self._dsn = dsn
-        self._kinds = registry
+        super().__init__(dsn, registry, reviewer)
         self._run_runner = run_runner
         self._runner_settings = runner_settings or RunnerSettings()
-        self._reviewer = reviewer
         self._clock = clock
-        self._imports: dict[int, ImportRow] = {}
         self._failed: tuple[ImportRow, ...] = ()
-        self._marked: set[int] = set()  # pending imports marked for a batch
         self._filter_text = ""
         self._filter = ImportFilter()
         self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
         self._stop = threading.Event()
         self._runner_done = threading.Event()
-        self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
         self.add_mode(OVERVIEW, lambda: self._view)
         self.add_mode(HISTORY, self._make_history)
@@ -138,11 +127,6 @@ class ConsoleApp(App[None]):
         # Called in the runner's threads.
         self.post_message(m.from_runner(event))
 
-    def _decide(self, batch: tuple[Decision, ...]) -> None:
-        closing = get_current_worker().cancelled_event
-        decider = Decider(self._dsn, self._kinds, self._reviewer, self.post_message)
-        decider.run(batch, closing)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
@@ -157,14 +141,9 @@ class ConsoleApp(App[None]):
 
     def on_imports_refreshed(self, message: m.ImportsRefreshed) -> None:
         before, self._imports = self._imports, {row.id: row for row in message.imports}
-        # Marks hold only while their imports wait for review.
-        self._marked &= {
-            n for n, row in self._imports.items() if row.state == "pending"
-        }
+        self._forget_decided_marks()
         self._show_imports()
-        if self._imports_in_review() != any(
-            r.state == "pending" for r in before.values()
-        ):
+        if self._imports_in_review() != any_pending(before.values()):
             # Accept and decline come and go with pending imports; the
             # footer is rebuilt only then, not on every refresh.
             self.refresh_bindings()
@@ -184,7 +163,7 @@ class ConsoleApp(App[None]):
     def _show_imports(self) -> None:
         if self.current_mode != OVERVIEW:
             # Hidden panes wait: showing the overview again brings them up
-            # to date (ConsoleScreen's resume), at no cost meanwhile.
+            # to date (action_show_overview), at no cost meanwhile.
             return
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
@@ -200,7 +179,22 @@ class ConsoleApp(App[None]):
         screen = self.screen
         return screen if isinstance(screen, DetailScreen) else None
 
-    # What the operator chose.
+    def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
+        self._view.log_pane.unavailable(message.reason)
+
+    def on_database_lost(self, message: m.DatabaseLost) -> None:
+        text = f"Database unreachable: {message.reason}"
+        retry = f"trying again in {message.retry_in:g} s"
+        self._view.banner.say("database", f"{text} ({retry})")
+
+    def on_database_reached(self, message: m.DatabaseReached) -> None:
+        self._view.banner.withdraw("database")
+
+    # What the operator chose: views, an import, the keys.
+
+    def on_import_chosen(self, message: m.ImportChosen) -> None:
+        detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)
+        self.push_screen(detail)
 
     def action_show_overview(self) -> None:
         self.switch_mode(OVERVIEW)
@@ -259,21 +253,6 @@ class ConsoleApp(App[None]):
             self._history.table.reset(where=found)
         self.refresh_bindings()
 
-    def on_import_chosen(self, message: m.ImportChosen) -> None:
-        detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)
-        self.push_screen(detail)
-
-    def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
-        self._view.log_pane.unavailable(message.reason)
-
-    def on_database_lost(self, message: m.DatabaseLost) -> None:
-        text = f"Database unreachable: {message.reason}"
-        retry = f"trying again in {message.retry_in:g} s"
-        self._view.banner.say("database", f"{text} ({retry})")
-
-    def on_database_reached(self, message: m.DatabaseReached) -> None:
-        self._view.banner.withdraw("database")
-
     # What the hosted runner reports.
 
     def on_runner_started(self, message: m.RunnerStarted) -> None:
@@ -299,7 +278,7 @@ class ConsoleApp(App[None]):
         self._view.locks.show(())
         self._view.banner.withdraw("runner")
 
-    # Decisions: keys, confirmation, worker, outcome.
+    # Which keys apply now (the decisions themselves: see reviewing).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
@@ -313,109 +292,6 @@ class ConsoleApp(App[None]):
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
-
-    def _imports_in_review(self) -> bool:
-        return _any_pending(self._imports.values())
-
-    def action_toggle_mark(self) -> None:
-        review = self._view.review
-        key = review.highlighted_key
-        row = None if key is None else self._imports.get(int(key))
-        if row is None:
-            return
-        if row.state != "pending":
-            self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
-            return
-        self._marked ^= {row.id}
-        self._show_imports()
-        review.action_cursor_down()
-
-    def action_accept(self) -> None:
-        self._ask_to_decide(accept=True)
-
-    def action_decline(self) -> None:
-        self._ask_to_decide(accept=False)
-
-    def _ask_to_decide(self, *, accept: bool) -> None:
-        # The ids are fixed now: whatever the tables and the marks do while
-        # the dialog is open, the decision acts on the imports it named.
-        rows = self._chosen()
-        if not rows:
-            return
-        if len(rows) == 1:
-            dialog = decision_dialog(rows[0], accept, self._kinds)
-        else:
-            dialog = batch_dialog(rows, accept)
-        batch = tuple(Decision(row.id, accept) for row in rows)
-        self.push_screen(dialog, partial(self._confirmed, batch))
-
-    def _chosen(self) -> list[ImportRow]:
-        """The marked imports, or else the highlighted one; says why none."""
-        if self._marked:
-            ids = sorted(self._marked, reverse=True)
-            return [self._imports[number] for number in ids]
-        key = self._view.review.highlighted_key
-        row = None if key is None else self._imports.get(int(key))
-        if row is None:
-            self.notify("No import in review is highlighted.", severity="warning")
-            return []
-        if row.state != "pending":
-            self.notify(f"#{row.id} is not pending", severity="warning", markup=False)
-            return []
-        return [row]
-
-    def _confirmed(self, batch: tuple[Decision, ...], confirmed: bool | None) -> None:
-        if not confirmed:
-            return
-        self._marked -= {decision.import_id for decision in batch}
-        self._show_imports()
-        name = "decide " + " ".join(f"#{d.import_id}" for d in batch[:5])
-        work = partial(self._decide, batch)
-        self.run_worker(
-            work, name=name, group="decisions", thread=True, exit_on_error=False
-        )
-
-    def on_decision_made(self, message: m.DecisionMade) -> None:
-        if message.batch == 1:
-            verb = "Accepted" if message.accept else "Declined"
-            self.notify(
-                f"{verb} #{message.import_id}; review import #{message.review_id}"
-                " carries it out."
-            )
-
-    def on_decision_failed(self, message: m.DecisionFailed) -> None:
-        if message.batch == 1:
-            verb = "accept" if message.accept else "decline"
-            title = f"Cannot {verb} #{message.import_id}"
-            self.notify(message.reason, title=title, severity="error", markup=False)
-
-    def on_decisions_recorded(self, message: m.DecisionsRecorded) -> None:
-        verb = "Accepted" if message.accept else "Declined"
-        if message.made:
-            made = ids_text(message.made)
-            self.notify(f"{verb} {len(message.made)}: {made}; review imports follow.")
-        if message.failed:
-            reasons = "; ".join(one_line(reason) for _, reason in message.failed[:5])
-            title = f"{len(message.failed)} not {verb.lower()}"
-            self.notify(reasons, title=title, severity="error", markup=False)
-
-    def on_review_carried_out(self, message: m.ReviewCarriedOut) -> None:
-        if message.batch == 1:
-            self.notify(f"#{message.import_id} is {message.outcome}.", markup=False)
-
-    def on_review_retrying(self, message: m.ReviewRetrying) -> None:
-        self.notify(
-            f"#{message.import_id}: the review import failed and will be retried;"
-            " the decision stands.",
-            severity="warning",
-        )
-
-    def on_review_still_queued(self, message: m.ReviewStillQueued) -> None:
-        self.notify(
-            f"#{message.import_id}: no runner has carried out the decision"
-            f" in {message.waited:g} s; it stays queued.",
-            severity="warning",
-        )
 
     # The way out.
 
@@ -462,10 +338,6 @@ class ConsoleApp(App[None]):
     def _hung_up(self) -> None:
         self._stop.set()
         self.exit()
-
-
-def _any_pending(rows: Iterable[ImportRow]) -> bool:
-    return any(row.state == "pending" for row in rows)
 
 
 def _title(suffix: str) -> str:
