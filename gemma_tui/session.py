@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 
 from gemma_tui.db import Connection, connect
-from gemma_tui.db.migrate import available, current_version, migrate
+from gemma_tui.db.migrate import migrate, outstanding
 from gemma_tui.db.server import Target, resolve
 from gemma_tui.errors import GemmaError, readable
 
@@ -37,9 +37,8 @@ def open_database(dsn: str | None, data_dir: Path | None) -> Database:
 
 def bring_up_to_date(conn: Connection) -> None:
     """Applies the migrations the database lacks, if any."""
-    newest = available()[-1].version
     try:
-        if current_version(conn) != newest:
+        if outstanding(conn):
             migrate(conn)
     except psycopg.Error as error:
         raise readable(error) from error

@@ -88,6 +88,13 @@ def conn(dsn: str) -> Iterator[Connection]:
         yield connection
 
 
+@pytest.fixture
+def heard() -> list[object]:
+    """The console's own messages, in the order the App received them
+    (filled by `tests.consoles.hook`)."""
+    return []
+
+
 def with_database(dsn: str, database: str) -> str:
     parts = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
     parts["dbname"] = database

@@ -7,13 +7,11 @@ starts the hosted runner quits with ctrl+q, which stops it and waits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.message import Message
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from gemma_tui.db import Connection
@@ -25,55 +23,14 @@ from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ReviewTable, RunningTable
 from tests import toy
+from tests.consoles import add_import, console, hook, leave, until
 from tests.engine import moved
-from tests.running import FAST, state_of
+from tests.running import state_of
 
 SHOWN = "[@click=app.quit]x[/]"
 HOSTILE = SHOWN + " \x1b]2;x\x1b\\"  # cleaned, it shows as SHOWN
 LINE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
 LINK = "[link=http://x]y[/]"
-
-
-def console(dsn: str, *, runner: bool = False, **options: Any) -> ConsoleApp:
-    app = ConsoleApp(
-        dsn,
-        toy.registry(),
-        run_runner=runner,
-        runner_settings=FAST,
-        reviewer="rita",
-        **options,
-    )
-    app.animation_level = "none"
-    return app
-
-
-async def until(
-    pilot: Pilot[Any], check: Callable[[], object], tries: int = 300
-) -> None:
-    """Polls `check` in pauses of 50 ms, up to `tries` times."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"gave up waiting for {check}")
-
-
-async def leave(pilot: Pilot[Any]) -> None:
-    """Quits at once, which stops the hosted runner and waits for it."""
-    await pilot.press("ctrl+q")
-    await until(pilot, lambda: pilot.app.return_code is not None)
-
-
-def add_import(
-    conn: Connection, state: str, kind: str = "toy", user: str = "alice"
-) -> int:
-    row = conn.execute(
-        "INSERT INTO import.imports (state, kind, username, data)"
-        " VALUES (%s, %s, %s, '{}') RETURNING id",
-        (state, kind, user),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def review_of(app: ConsoleApp) -> ReviewTable:
@@ -82,28 +39,6 @@ def review_of(app: ConsoleApp) -> ReviewTable:
 
 def dialog_text(app: ConsoleApp) -> str:
     return "\n".join(str(static.render()) for static in app.screen.query(Static))
-
-
-@pytest.fixture
-def heard() -> list[Message]:
-    """The console's own messages, in the order the App received them."""
-    return []
-
-
-def hook(heard: list[Message]) -> Callable[[Message], None]:
-    ours = tuple(
-        value
-        for value in vars(messages).values()
-        if isinstance(value, type)
-        and issubclass(value, Message)
-        and value.__module__ == messages.__name__
-    )
-
-    def record(message: Message) -> None:
-        if isinstance(message, ours):
-            heard.append(message)
-
-    return record
 
 
 async def test_accept_runs_the_review_and_drops_the_row(
@@ -274,7 +209,7 @@ async def test_hostile_text_is_shown_literally(
         assert log.lines[0].endswith(f"#{import_id} warn  [/] [@click=app.quit]")
         assert log.lines[1].endswith(f"#{import_id} error red")
         cells = review_of(app).get_row(str(import_id))
-        assert [cells[1].plain, cells[5].plain] == [SHOWN, LINK]
+        assert [cells[2].plain, cells[6].plain] == [SHOWN, LINK]
 
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, Confirm))

@@ -1,161 +1,31 @@
-"""Pictures of the console, on fixed data and a pinned clock.
+"""Pictures of the console's overview and its dialogs (see tests/pictures.py).
 
-The imports are written with fixed times, the clock is pinned to
-`NOW`, the theme is pinned, and the hosted runner is replaced by one that
-only reports a fixed set of locks, so that every picture is the same on
-every run. `pytest --snapshot-update` accepts new pictures; look at them
-before you do.
+`pytest --snapshot-update` accepts new pictures; look at them before you do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
-from gemma_tui.kinds import load_kinds
-from gemma_tui.queue.events import ImportStarted, LocksChanged
-from gemma_tui.queue.locks import Holding
+from gemma_tui.queue.events import ImportStarted
 from gemma_tui.ui import messages
-from gemma_tui.ui.app import ConsoleApp
 from gemma_tui.ui.confirm import Confirm
-from gemma_tui.ui.logpane import LogPane
-from gemma_tui.ui.panes import KeyedTable, ReviewTable
-
-NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
-HOSTILE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
-
-Snap = Callable[..., bool]
-
-# (state, kind, user, enqueued, due, changed) with times as minutes before NOW.
-IMPORTS: tuple[tuple[str, str, str, int, int, int], ...] = (
-    ("pending", "gm", "demo_importer", 60, 60, 55),
-    ("pending", "gm", "demo_importer", 58, 58, 52),
-    ("failed", "gm", "demo_importer", 57, 57, 51),
-    ("pending", "st", "demo_importer", 50, 50, 41),
-    ("pending", "gm", "anna", 30, 30, 12),
-    ("running", "gm", "demo_importer", 5, 5, 1),
-    ("queued", "gm", "anna", 3, 3, 3),
-    ("queued", "st", "demo_importer", 2, -25, 2),
-)
-
-# (import, level, message, minutes before NOW)
-LOG: tuple[tuple[int, str, str, int], ...] = (
-    (1, "info", "Read export_2024-03.asc: 3 gauges, 6 series.", 55),
-    (1, "info", "Staged 588 values, 2024-03-01 to 2024-03-31.", 55),
-    (2, "warn", "export_2024-04.asc, line 214: gap of 6 h marked RWLuecke.", 52),
-    (2, "info", "Staged 570 values, 2024-04-01 to 2024-04-30.", 52),
-    (3, "error", "asc_unknown_unit.asc, line 11: unit 'inch' is not known.", 51),
-    (4, "warn", "Station 'KIENSTOCK': no water level series; skipped.", 41),
-    (4, "info", "Staged 14 stations.", 41),
-    (5, "info", "Staged 612 values, 2024-05-01 to 2024-05-31.", 12),
-    (6, "info", "Reading export_2024-06.asc.", 1),
-)
-
-LOCKS = (
-    Holding("gauge_measurements", "exclusive", (6,), NOW - timedelta(minutes=1)),
-    Holding("gauges", "shared", (6,), NOW - timedelta(minutes=1)),
-)
-
-
-class PictureConsole(ConsoleApp):
-    """The console with a stand-in runner that only reports running #6
-    and its `LOCKS`."""
-
-    def _run_hosted_runner(self) -> None:
-        started = ImportStarted(6, "gm", "demo_importer")
-        self.post_message(messages.ImportStarted(started))
-        self.post_message(messages.LocksChanged(LocksChanged(LOCKS)))
-        self._stop.wait()
-        self._runner_done.set()
-
-
-def fill(conn: Connection, imports: Any = IMPORTS, log: Any = LOG) -> None:
-    for state, kind, user, enqueued, due, changed in imports:
-        conn.execute(
-            "INSERT INTO import.imports"
-            " (state, kind, username, enqueued, due, changed, data)"
-            " VALUES (%s, %s, %s, %s, %s, %s, '{}')",
-            (state, kind, user, _ago(enqueued), _ago(due), _ago(changed)),
-        )
-    for import_id, level, message, minutes in log:
-        conn.execute(
-            "INSERT INTO import.import_logs (import_id, kind, msg, time)"
-            " VALUES (%s, %s, %s, %s)",
-            (import_id, level, message, _ago(minutes)),
-        )
-
-
-def _ago(minutes: int) -> datetime:
-    return NOW - timedelta(minutes=minutes)
-
-
-def picture_console(dsn: str) -> PictureConsole:
-    app = PictureConsole(
-        dsn, load_kinds().registry, reviewer="demo_reviewer", clock=lambda: NOW
-    )
-    app.theme = "textual-dark"
-    app.animation_level = "none"
-    return app
-
-
-def settled(rows: int, *, then: str = "") -> Callable[[Pilot[Any]], Awaitable[None]]:
-    """Waits until the review pane shows `rows` rows, then presses `then`."""
-
-    async def wait(pilot: Pilot[Any]) -> None:
-        # The pilot may start before the screen has composed its panes.
-        for _ in range(200):
-            if _rows(pilot) == rows and _log_filled(pilot) and _measured(pilot):
-                break
-            await pilot.pause(0.05)
-        else:
-            raise AssertionError(f"the review pane never showed {rows} rows")
-        if then:
-            await pilot.press(then)
-            for _ in range(100):
-                if isinstance(pilot.app.screen, Confirm):
-                    break
-                await pilot.pause(0.05)
-        await pilot.pause()
-
-    return wait
-
-
-def _rows(pilot: Pilot[Any]) -> int:
-    found = pilot.app.screen.query("#review").results(ReviewTable)
-    return next((table.row_count for table in found), -1)
-
-
-def _measured(pilot: Pilot[Any]) -> bool:
-    """Whether every table has sized its columns to their cells.
-
-    A DataTable measures new rows when it is next idle; a picture taken
-    before that shows columns as wide as their headings.
-    """
-    for table in pilot.app.screen.query(KeyedTable):
-        for column in table.ordered_columns:
-            cells = table.get_column(column.key)
-            widest = max((cell.cell_len for cell in cells), default=0)
-            if column.content_width < widest:
-                return False
-    return True
-
-
-def _log_filled(pilot: Pilot[Any]) -> bool:
-    found = pilot.app.screen.query("#log").results(LogPane)
-    return any(pane.lines and pane.is_vertical_scroll_end for pane in found)
+from gemma_tui.ui.keys import HelpScreen
+from gemma_tui.ui.panes import ReviewTable
+from tests.pictures import HOSTILE, Snap, fill, picture_console, settled, until
 
 
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
     counts and "… ago"; Running with #6 (gm, 1m 00s); Queued with #7 "due
-    now" above #8 "due in 25m 00s"; Locks with gauge_measurements exclusive
-    and gauges shared, both held by #6; the log at the bottom, newest line
-    last; the footer names a, d, tab and q. The failed #3 is in no pane."""
+    now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
+    error and "51m 00s ago"; no Locks pane (it gives way at this height);
+    the log at the bottom, newest line last; the footer names enter, tab,
+    a, d and q. No pane overflows its cell."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
@@ -163,8 +33,10 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
 
 def test_main_screen_at_160x50(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 160x50, in three columns: Review, Running and Queued
-    side by side on top, Locks and the log below; every column heading and
-    every log line reads in full, times in UTC."""
+    side by side on top; Failed with #3 and Locks (gauge_measurements
+    exclusive and gauges shared, both held by #6) below them; the log
+    across the bottom; every column heading and every log line reads in
+    full, times in UTC."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(160, 50), run_before=settled(4))
@@ -201,8 +73,105 @@ def test_quit_dialog_while_importing(
 ) -> None:
     """`q` while this console's runner runs #6: a dialog asks "Quit the
     console?", says one import is running, that quitting waits up to 5 s
-    for it and that it is queued again if still running then."""
+    for it, and that it is queued again if still running then."""
     fill(conn)
     app = picture_console(dsn)
-    run_before = settled(4, then="q")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        pilot.app.post_message(_started(6))
+        await pilot.pause()
+        await pilot.press("q")
+        for _ in range(100):
+            if isinstance(pilot.app.screen, Confirm):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _started(import_id: int) -> messages.ImportStarted:
+    return messages.ImportStarted(ImportStarted(import_id, "gm", "demo_importer"))
+
+
+def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Narrow but tall: two columns, Review | Running, Queued | Failed, then
+    the Locks pane across (it gives way only below 36 lines), the log at
+    the bottom."""
+    fill(conn)
+    app = picture_console(dsn)
+    assert snap_compare(app, terminal_size=(100, 40), run_before=settled(4))
+
+
+def test_filter_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`/`, `kind:gm`, Enter: the filter bar above the footer reads "Filter
+    kind:gm"; Review lists #5, #2, #1 (not the st import #4), Queued only
+    #7, Failed #3; the footer offers esc to clear the filter."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("slash", *"kind:gm", "enter")
+        await until(pilot, lambda: _review_rows(pilot) == 3)
+        # The focus goes back to the pane a moment later.
+        await until(pilot, lambda: "▶" in str(_review(pilot).border_title))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`?`: a framed list titled "Keys", grouped under Everywhere, Overview
+    and so on, each line a key, what it does and the binding's id; the
+    last line says Esc or ? closes it."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _review(pilot: Pilot[Any]) -> ReviewTable:
+    return pilot.app.screen.query_one("#review", ReviewTable)
+
+
+def _review_rows(pilot: Pilot[Any]) -> int:
+    return _review(pilot).row_count
+
+
+def test_batch_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Space on #5 and #4 marks them (a `*` before each, "4 · 2 marked" in
+    the title); `d` asks "Decline these 2 imports?" with a red edge, names
+    #5 and #4, the kinds "gm (1), st (1)", the log counts summed and what
+    declining does."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("space", "space", "d")
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """Space on #5 and #2 (j skips #4): both show a `*` in the first column,
+    the cursor is on #1, the title reads "Review (4 · 2 marked)"."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("space", "j", "space")
+        await pilot.pause()
+
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -57,6 +57,20 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> list[Migration]:
     return todo
 
 
+def outstanding(conn: psycopg.Connection[tuple[object, ...]]) -> list[Migration]:
+    """The shipped migrations not yet applied, oldest first.
+
+    Compared by version, not by the newest one: migrations written on
+    different branches may arrive out of order.
+    """
+    queries = load("migrate")
+    row = conn.execute(queries["has_bookkeeping"]).fetchone()
+    if row is None or not row[0]:
+        return available()
+    done = {version for (version,) in conn.execute(queries["applied"])}
+    return [m for m in available() if m.version not in done]
+
+
 def current_version(conn: psycopg.Connection[tuple[object, ...]]) -> int | None:
     """The newest applied migration, or None on a database without ours."""
     queries = load("migrate")

@@ -1,9 +1,11 @@
 """The console App: it owns the state, the workers and the way out.
 
-Three kinds of thread worker feed it messages: the watcher (live imports
-and log lines), the hosted runner (its events) and decisions. Their errors
-reach `on_worker_state_changed`, the one place that shows them. Quitting
-stops the runner and waits a bounded time for it to drain.
+Thread workers feed it messages: the watcher (live imports, failures and
+log lines), the hosted runner (its events), decisions (see `reviewing`)
+and the readers of the detail and the history. Their errors reach
+`on_worker_state_changed`, the one place that shows them. The views are
+Textual modes, each with its own stack of screens. Quitting stops the
+runner and waits a bounded time for it to drain.
 """
 
 from __future__ import annotations
@@ -14,36 +16,49 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.db import Connection
 from gemma_tui.queue.events import RunnerEvent
+from gemma_tui.queue.filters import BadFilter, ImportFilter, parse
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import bring_up_to_date
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
-from gemma_tui.ui.confirm import decision_dialog, quit_dialog
-from gemma_tui.ui.decisions import Decider, Decision
+from gemma_tui.ui.confirm import Confirm, quit_dialog
+from gemma_tui.ui.detail import DetailScreen
+from gemma_tui.ui.filterbar import FilterBar, FilterInput
+from gemma_tui.ui.history import HistoryScreen
+from gemma_tui.ui.historytable import HistoryTable
+from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
+from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
+from gemma_tui.ui.reviewing import ReviewingApp, any_pending
 from gemma_tui.ui.screen import ConsoleScreen
-from gemma_tui.ui.styles import stylesheet
+from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
+# The views, as Textual modes: each keeps its own stack of screens.
+OVERVIEW = "overview"
+HISTORY = "history"
 
 
-class ConsoleApp(App[None]):
-    CSS_PATH = stylesheet()
+class ConsoleApp(ReviewingApp):
+    CSS_PATH = stylesheets()
+    DEFAULT_MODE = OVERVIEW
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_overview", "Overview", show=False, id="overview"),
+        Binding("2,h", "show_history", "History", id="history"),
+        Binding("slash", "open_filter", "Filter", id="filter"),
+        Binding("question_mark", "show_help", "Keys", id="help"),
+        Binding("q", "ask_quit", "Quit", id="quit"),
         Binding(
             "ctrl+q", "quit_now", "Quit now", show=False, priority=True, id="quit_now"
         ),
@@ -62,9 +77,7 @@ class ConsoleApp(App[None]):
         read_only: bool = False,
         schema_unchecked: bool = False,
     ) -> None:
-        super().__init__()
-        self._dsn = dsn
-        self._kinds = registry
+        super().__init__(dsn, registry, reviewer)
         # Read-only: the keys that change things are gone, and the sessions
         # (whose dsn the host made read-only) could not change them anyway.
         self._read_only = read_only
@@ -74,20 +87,21 @@ class ConsoleApp(App[None]):
         self._schema_unchecked = schema_unchecked and not read_only
         self._runner_started = not self._schema_unchecked
         self._runner_settings = runner_settings or RunnerSettings()
-        self._reviewer = reviewer
         self._clock = clock
-        self._imports: dict[int, ImportRow] = {}
+        self._failed: tuple[ImportRow, ...] = ()
+        self._filter_text = ""
+        self._filter = ImportFilter()
+        self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
         self._stop = threading.Event()
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
         self._leaving = False
         self._view = ConsoleScreen(zone=clock().tzinfo)
+        self.add_mode(OVERVIEW, lambda: self._view)
+        self.add_mode(HISTORY, self._make_history)
         self.title = _title(title_suffix)
         self.sub_title = _sub_title(self._run_runner, reviewer, read_only)
-
-    def get_default_screen(self) -> Screen[None]:
-        return self._view
 
     def on_ready(self) -> None:
         # Ready, not Mount: the screen's panes exist only once it has drawn,
@@ -116,7 +130,10 @@ class ConsoleApp(App[None]):
 
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
-        Watcher(self._dsn, self.post_message, prepare=self._prepare).run(closing)
+        watcher = Watcher(
+            self._dsn, self.post_message, clock=self._clock, prepare=self._prepare
+        )
+        watcher.run(closing)
 
     def _prepare(self, conn: Connection) -> None:
         # In the watcher's thread; a failure here is retried as a lost
@@ -137,11 +154,6 @@ class ConsoleApp(App[None]):
         # Called in the runner's threads.
         self.post_message(m.from_runner(event))
 
-    def _decide(self, decision: Decision) -> None:
-        closing = get_current_worker().cancelled_event
-        decider = Decider(self._dsn, self._kinds, self._reviewer, self.post_message)
-        decider.run(decision, closing)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
@@ -155,15 +167,44 @@ class ConsoleApp(App[None]):
     # What the watcher reports.
 
     def on_imports_refreshed(self, message: m.ImportsRefreshed) -> None:
-        self._imports = {row.id: row for row in message.imports}
+        before, self._imports = self._imports, {row.id: row for row in message.imports}
+        self._forget_decided_marks()
         self._show_imports()
-        self.refresh_bindings()
+        if self._imports_in_review() != any_pending(before.values()):
+            # Accept and decline come and go with pending imports; the
+            # footer is rebuilt only then, not on every refresh.
+            self.refresh_bindings()
+        detail = self._detail_shown()
+        if detail and before.get(detail.import_id) != self._imports.get(
+            detail.import_id
+        ):
+            detail.reload()
+        if isinstance(self.screen, HistoryScreen):
+            self.screen.table.reread()
+
+    def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
+        self._failed = message.imports
+        self._view.count_failures(message.total, message.window)
+        self._show_imports()
 
     def _show_imports(self) -> None:
-        self._view.show_imports(self._imports.values(), self._clock())
+        if self.current_mode != OVERVIEW:
+            # Hidden panes wait: showing the overview again brings them up
+            # to date (action_show_overview), at no cost meanwhile.
+            return
+        rows = [*self._imports.values(), *self._failed]
+        shown = [row for row in rows if self._filter.matches(row)]
+        self._view.show_imports(shown, self._clock(), frozenset(self._marked))
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
+        detail = self._detail_shown()
+        if detail and any(line.import_id == detail.import_id for line in message.lines):
+            detail.reload()
+
+    def _detail_shown(self) -> DetailScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, DetailScreen) else None
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)
@@ -180,6 +221,69 @@ class ConsoleApp(App[None]):
         if not self._runner_started:
             self._runner_started = True
             self._start_runner()
+
+    # What the operator chose: views, an import, the keys.
+
+    def on_import_chosen(self, message: m.ImportChosen) -> None:
+        detail = DetailScreen(message.import_id, self._dsn, self._kinds, self._clock)
+        self.push_screen(detail)
+
+    def action_show_overview(self) -> None:
+        self.switch_mode(OVERVIEW)
+        self._show_imports()
+
+    def action_show_history(self) -> None:
+        self.switch_mode(HISTORY)
+
+    def _make_history(self) -> HistoryScreen:
+        zone = self._clock().tzinfo
+        self._history = HistoryScreen(self._dsn, zone, self._filter, self._filter_text)
+        return self._history
+
+    def action_show_help(self) -> None:
+        self.push_screen(HelpScreen(key_rows(self.key_scopes())))
+
+    @staticmethod
+    def key_scopes() -> Scopes:
+        """Where the console declares keys, for the help."""
+        return [
+            ("Everywhere", [ConsoleApp]),
+            ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            ("Filter", [FilterInput]),
+            ("History", [HistoryScreen, HistoryTable]),
+            ("Import detail", [DetailScreen]),
+            ("Dialogs", [Confirm]),
+            ("This list", [HelpScreen]),
+        ]
+
+    # The filter: one for every list.
+
+    def action_open_filter(self) -> None:
+        for bar in self.screen.query(FilterBar):
+            bar.edit(self._filter_text)
+
+    def on_filter_written(self, message: m.FilterWritten) -> None:
+        try:
+            found = parse(message.text)
+        except BadFilter as error:
+            self.notify(str(error), title="Filter", severity="error", markup=False)
+            return
+        self._apply_filter(message.text if found else "", found)
+
+    def action_clear_filter(self) -> None:
+        self._apply_filter("", ImportFilter())
+
+    def _apply_filter(self, text: str, found: ImportFilter) -> None:
+        self._filter_text, self._filter = text, found
+        screens = [self._view, self._history]
+        for screen in screens:
+            if screen is not None:
+                for bar in screen.query(FilterBar):
+                    bar.show(text)
+        self._show_imports()
+        if self._history is not None and self._history.is_mounted:
+            self._history.table.reset(where=found)
+        self.refresh_bindings()
 
     # What the hosted runner reports.
 
@@ -206,78 +310,22 @@ class ConsoleApp(App[None]):
         self._view.locks.show(())
         self._view.banner.withdraw("runner")
 
-    # Decisions: keys, confirmation, worker, outcome.
+    # Which keys apply now (the decisions themselves: see reviewing).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("accept", "decline"):
+        if action == "clear_filter":
+            # False passes Escape on to the next binding (back, on history).
+            return bool(self._filter_text)
+        if action == "open_filter":
+            return bool(self.screen.query(FilterBar))
+        if action == "show_history":
+            return self.current_mode != HISTORY
+        if action in ("accept", "decline", "toggle_mark"):
             if self._read_only:
                 return False
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
-
-    def _imports_in_review(self) -> bool:
-        return any(row.state == "pending" for row in self._imports.values())
-
-    def action_accept(self) -> None:
-        self._ask_to_decide(accept=True)
-
-    def action_decline(self) -> None:
-        self._ask_to_decide(accept=False)
-
-    def _ask_to_decide(self, *, accept: bool) -> None:
-        # The id is captured now: whatever the table does while the dialog
-        # is open, the decision acts on the import the operator saw.
-        key = self._view.review.highlighted_key
-        row = None if key is None else self._imports.get(int(key))
-        if row is None:
-            self.notify("No import in review is highlighted.", severity="warning")
-        elif row.state != "pending":
-            self.notify(
-                f"#{row.id} is {row.state}, not pending",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            dialog = decision_dialog(row, accept, self._kinds)
-            self.push_screen(dialog, partial(self._confirmed, Decision(row.id, accept)))
-
-    def _confirmed(self, decision: Decision, confirmed: bool | None) -> None:
-        if confirmed:
-            name = f"decide #{decision.import_id}"
-            work = partial(self._decide, decision)
-            self.run_worker(
-                work, name=name, group="decisions", thread=True, exit_on_error=False
-            )
-
-    def on_decision_made(self, message: m.DecisionMade) -> None:
-        verb = "Accepted" if message.accept else "Declined"
-        self.notify(
-            f"{verb} #{message.import_id}; review import #{message.review_id}"
-            " carries it out."
-        )
-
-    def on_decision_failed(self, message: m.DecisionFailed) -> None:
-        verb = "accept" if message.accept else "decline"
-        title = f"Cannot {verb} #{message.import_id}"
-        self.notify(message.reason, title=title, severity="error", markup=False)
-
-    def on_review_carried_out(self, message: m.ReviewCarriedOut) -> None:
-        self.notify(f"#{message.import_id} is {message.outcome}.", markup=False)
-
-    def on_review_retrying(self, message: m.ReviewRetrying) -> None:
-        self.notify(
-            f"#{message.import_id}: the review import failed and will be retried;"
-            " the decision stands.",
-            severity="warning",
-        )
-
-    def on_review_still_queued(self, message: m.ReviewStillQueued) -> None:
-        self.notify(
-            f"#{message.import_id}: no runner has carried out the decision"
-            f" in {message.waited:g} s; it stays queued.",
-            severity="warning",
-        )
 
     # The way out.
 

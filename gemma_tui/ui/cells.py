@@ -75,8 +75,9 @@ def running(row: ImportRow, now: datetime) -> Cells:
     )
 
 
-def in_review(row: ImportRow, now: datetime) -> Cells:
+def in_review(row: ImportRow, now: datetime, marked: bool) -> Cells:
     return (
+        Text("*" if marked else " ", style="bold"),
         import_id(row.id),
         literal(row.kind),
         Text(row.state),
@@ -84,6 +85,16 @@ def in_review(row: ImportRow, now: datetime) -> Cells:
         count(row.errors),
         literal(row.username),
         Text(f"{duration((now - row.changed).total_seconds())} ago"),
+    )
+
+
+def failed(row: ImportRow, now: datetime) -> Cells:
+    return (
+        import_id(row.id),
+        literal(row.kind),
+        count(row.errors),
+        Text(f"{duration((now - row.changed).total_seconds())} ago"),
+        literal(row.username),
     )
 
 

@@ -6,6 +6,8 @@ dialog has no focusable widget, so Enter cannot land on a Cancel button.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -18,6 +20,9 @@ from textual.widgets import Static
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.text import one_line
+
+# Most import ids a batch dialog names; it counts the rest.
+IDS_SHOWN = 60
 
 
 class Confirm(ModalScreen[bool]):
@@ -70,6 +75,38 @@ def decision_dialog(row: ImportRow, accept: bool, registry: Registry) -> Confirm
     ]
     tone = "-accept" if accept else "-decline"
     return Confirm(f"{verb.capitalize()} import #{row.id}?", details, verb, tone=tone)
+
+
+def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
+    """Asks to accept or decline every import of `rows`, naming each id,
+    how many there are, their kinds and their log counts together."""
+    verb = "accept" if accept else "decline"
+    effect = (
+        "Accepting publishes what each import staged."
+        if accept
+        else "Declining deletes what each import staged."
+    )
+    kinds = Counter(one_line(row.kind, 24) for row in rows)
+    details = [
+        _field("Imports", ids_text(row.id for row in rows)),
+        _field("Kinds", ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items()))),
+        _field(
+            "Log",
+            _counts(sum(r.warnings for r in rows), sum(r.errors for r in rows)),
+        ),
+        Content(effect),
+    ]
+    tone = "-accept" if accept else "-decline"
+    question = f"{verb.capitalize()} these {len(rows)} imports?"
+    return Confirm(question, details, verb, tone=tone)
+
+
+def ids_text(ids: Iterable[int], most: int = IDS_SHOWN) -> str:
+    """`#5, #4, #2`, and how many more when there are over `most`."""
+    numbers = list(ids)
+    shown = ", ".join(f"#{number}" for number in numbers[:most])
+    rest = len(numbers) - most
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 def quit_dialog(running: int, grace: float) -> Confirm:

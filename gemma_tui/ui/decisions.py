@@ -1,16 +1,17 @@
-"""Carrying out an operator's decision, in a thread worker.
+"""Carrying out an operator's decisions, in a thread worker.
 
-The decision acts on the import id captured when the key was pressed;
-`decide()` checks again in the database that the import is still pending.
-Afterwards the worker follows the review import for a while, so that the
-operator hears how it ended, without the console ever waiting for it.
+A batch holds the import ids fixed when the confirmation opened (one, or
+every marked one); `decide()` checks again in the database that each is
+still pending, and one that is not fails alone. Afterwards the worker
+follows the review imports for a while, so that the operator hears how
+they ended, without the console ever waiting for them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -23,6 +24,7 @@ from gemma_tui.queue.kinds import Registry
 from gemma_tui.ui.messages import (
     DecisionFailed,
     DecisionMade,
+    DecisionsRecorded,
     ReviewCarriedOut,
     ReviewRetrying,
     ReviewStillQueued,
@@ -58,52 +60,78 @@ class Decider:
         self._post = post
         self._settings = settings or FollowSettings()
 
-    def run(self, decision: Decision, closing: threading.Event) -> None:
-        """Records the decision, then follows its review import."""
+    def run(self, batch: Sequence[Decision], closing: threading.Event) -> None:
+        """Records every decision of `batch`, then follows the review imports."""
         try:
             with connect(self._dsn) as conn:
-                review_id = self._record(conn, decision)
-                if review_id is not None:
-                    self._follow(conn, decision.import_id, review_id, closing)
+                reviews = self._record_all(conn, batch)
+                self._follow(conn, reviews, len(batch), closing)
         except GemmaError as error:
-            self._post(DecisionFailed(decision.import_id, decision.accept, str(error)))
+            for decision in batch:
+                self._post(self._failed(decision, str(error), len(batch)))
 
-    def _record(self, conn: Connection, decision: Decision) -> int | None:
-        try:
-            review_id = decide(
-                conn,
-                self._registry,
-                decision.import_id,
-                decision.accept,
-                reviewer=self._reviewer,
-            )
-        except GemmaError as error:
-            failed = DecisionFailed(decision.import_id, decision.accept, str(error))
-            self._post(failed)
-            return None
-        self._post(DecisionMade(decision.import_id, decision.accept, review_id))
-        return review_id
+    def _record_all(
+        self, conn: Connection, batch: Sequence[Decision]
+    ) -> dict[int, int]:
+        """Records each decision; returns the review import of each made."""
+        reviews: dict[int, int] = {}
+        failures: list[tuple[int, str]] = []
+        for decision in batch:
+            try:
+                reviews[decision.import_id] = self._record(conn, decision)
+            except GemmaError as error:
+                failures.append((decision.import_id, str(error)))
+                self._post(self._failed(decision, str(error), len(batch)))
+                continue
+            review = reviews[decision.import_id]
+            made = DecisionMade(decision.import_id, decision.accept, review, len(batch))
+            self._post(made)
+        if len(batch) > 1:
+            accept = batch[0].accept
+            self._post(DecisionsRecorded(accept, tuple(reviews), tuple(failures)))
+        return reviews
+
+    def _record(self, conn: Connection, decision: Decision) -> int:
+        return decide(
+            conn,
+            self._registry,
+            decision.import_id,
+            decision.accept,
+            reviewer=self._reviewer,
+        )
+
+    @staticmethod
+    def _failed(decision: Decision, reason: str, batch: int) -> DecisionFailed:
+        return DecisionFailed(decision.import_id, decision.accept, reason, batch)
 
     def _follow(
-        self, conn: Connection, import_id: int, review_id: int, closing: threading.Event
+        self,
+        conn: Connection,
+        reviews: dict[int, int],
+        batch: int,
+        closing: threading.Event,
     ) -> None:
-        # The decision stands whatever happens here: a lost connection only
+        # The decisions stand whatever happens here: a lost connection only
         # ends the following.
+        waiting = dict(reviews)
         deadline = time.monotonic() + self._settings.patience
         try:
-            while not closing.wait(self._settings.poll):
-                outcome = review_outcome(conn, import_id, review_id)
-                if outcome is not None:
-                    self._post(_outcome_message(import_id, outcome))
-                    return
-                if time.monotonic() > deadline:
-                    self._post(ReviewStillQueued(import_id, self._settings.patience))
+            while waiting and not closing.wait(self._settings.poll):
+                for import_id, review_id in list(waiting.items()):
+                    outcome = review_outcome(conn, import_id, review_id)
+                    if outcome is not None:
+                        self._post(_outcome_message(import_id, outcome, batch))
+                        del waiting[import_id]
+                if waiting and time.monotonic() > deadline:
+                    for import_id in waiting:
+                        patience = self._settings.patience
+                        self._post(ReviewStillQueued(import_id, patience, batch))
                     return
         except (psycopg.Error, GemmaError):
             return
 
 
-def _outcome_message(import_id: int, outcome: str) -> Message:
+def _outcome_message(import_id: int, outcome: str, batch: int) -> Message:
     if outcome == "retrying":
-        return ReviewRetrying(import_id)
-    return ReviewCarriedOut(import_id, outcome)
+        return ReviewRetrying(import_id, batch)
+    return ReviewCarriedOut(import_id, outcome, batch)

@@ -26,16 +26,22 @@ MAX_LINES = 1000
 _LEVEL = re.compile(r"^\S+ #\d+ (warn|error)\b")
 
 
-class _Levels(Highlighter):
-    """Gives the level words their pane's component style."""
+class Levels(Highlighter):
+    """Gives the level words of a log the log's component styles.
 
-    def __init__(self, pane: LogPane) -> None:
-        self._pane = pane
+    `pattern` finds the level word as its first group; the styles are the
+    components `<prefix>--warn` and `<prefix>--error`.
+    """
+
+    def __init__(self, log: Log, pattern: re.Pattern[str], prefix: str) -> None:
+        self._log = log
+        self._pattern = pattern
+        self._prefix = prefix
 
     def highlight(self, text: Text) -> None:
-        found = _LEVEL.match(text.plain)
+        found = self._pattern.match(text.plain)
         if found is not None:
-            style = self._pane.get_component_rich_style(f"log-pane--{found[1]}")
+            style = self._log.get_component_rich_style(f"{self._prefix}--{found[1]}")
             text.stylize(style, *found.span(1))
 
 
@@ -46,7 +52,7 @@ class LogPane(Log):
         self, zone: tzinfo | None, *, max_lines: int = MAX_LINES, id: str | None = None
     ) -> None:
         super().__init__(highlight=True, max_lines=max_lines, id=id)
-        self.highlighter = _Levels(self)
+        self.highlighter = Levels(self, _LEVEL, "log-pane")
         self._zone = zone
         self._unseen = 0
         self._focused = False

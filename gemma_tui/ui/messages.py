@@ -1,17 +1,21 @@
 """Every message the console's workers post to the App, past tense.
 
-Workers (the watcher, the hosted runner, decisions) run in threads and talk
-to the UI only by posting these; the App's handlers own the UI's state.
+Workers (the watcher, the hosted runner, decisions, readers) run in
+threads and talk to the UI only by posting these; the App's handlers own
+the UI's state. Panes post what the operator chose.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from textual.message import Message
 
 from gemma_tui.queue import events
+from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
+from gemma_tui.ui.paging import Page, PageRequest
 
 # The watcher.
 
@@ -26,6 +30,21 @@ class ImportsRefreshed(Message):
     def can_replace(self, message: Message) -> bool:
         # Each one is a whole picture: a newer one makes an older one moot.
         return isinstance(message, ImportsRefreshed)
+
+
+class FailuresRefreshed(Message):
+    """The newest imports that failed within `window`, and how many did."""
+
+    def __init__(
+        self, imports: tuple[ImportRow, ...], total: int, window: timedelta
+    ) -> None:
+        super().__init__()
+        self.imports = imports
+        self.total = total
+        self.window = window
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FailuresRefreshed)
 
 
 class LogLinesArrived(Message):
@@ -55,6 +74,65 @@ class DatabaseLost(Message):
 
 class DatabaseReached(Message):
     """The watcher is connected and listening."""
+
+
+# The detail view's reader.
+
+
+class DetailRead(Message):
+    """One import, read in full."""
+
+    def __init__(self, detail: ImportDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class DetailUnreadable(Message):
+    """An import could not be read; `reason` says why, for a person."""
+
+    def __init__(self, import_id: int, reason: str) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.reason = reason
+
+
+# The history's reader.
+
+
+class PageRead(Message, bubble=False):
+    """A page of the history, read as asked."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__()
+        self.page = page
+
+
+class PageUnreadable(Message, bubble=False):
+    """A page of the history could not be read; `reason` says why."""
+
+    def __init__(self, request: PageRequest, reason: str) -> None:
+        super().__init__()
+        self.request = request
+        self.reason = reason
+
+
+# The panes.
+
+
+class FilterWritten(Message):
+    """The operator wrote a filter and pressed Enter."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ImportChosen(Message):
+    """The operator chose an import to open (Enter on its row)."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
 
 
 # The hosted runner: one message per runner event, carrying the event.
@@ -109,50 +187,75 @@ def from_runner(event: events.RunnerEvent) -> Message:
             return RunnerStopped(event)
 
 
-# Decisions.
+# Decisions. `batch` is how many imports the confirmed decision named:
+# the App tells of a batch in one summary instead of one toast each.
 
 
 class DecisionMade(Message):
     """A decision is recorded; its review import will carry it out."""
 
-    def __init__(self, import_id: int, accept: bool, review_id: int) -> None:
+    def __init__(
+        self, import_id: int, accept: bool, review_id: int, batch: int = 1
+    ) -> None:
         super().__init__()
         self.import_id = import_id
         self.accept = accept
         self.review_id = review_id
+        self.batch = batch
 
 
 class DecisionFailed(Message):
     """A decision was not recorded; `reason` says why, for a person."""
 
-    def __init__(self, import_id: int, accept: bool, reason: str) -> None:
+    def __init__(
+        self, import_id: int, accept: bool, reason: str, batch: int = 1
+    ) -> None:
         super().__init__()
         self.import_id = import_id
         self.accept = accept
         self.reason = reason
+        self.batch = batch
+
+
+class DecisionsRecorded(Message):
+    """A batch is recorded: the imports decided, and those that failed."""
+
+    def __init__(
+        self,
+        accept: bool,
+        made: tuple[int, ...],
+        failed: tuple[tuple[int, str], ...],
+    ) -> None:
+        super().__init__()
+        self.accept = accept
+        self.made = made
+        self.failed = failed
 
 
 class ReviewCarriedOut(Message):
     """The review import ended: `outcome` is `accepted` or `declined`."""
 
-    def __init__(self, import_id: int, outcome: str) -> None:
+    def __init__(self, import_id: int, outcome: str, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
         self.outcome = outcome
+        self.batch = batch
 
 
 class ReviewRetrying(Message):
     """The review import failed and was queued again; the decision stands."""
 
-    def __init__(self, import_id: int) -> None:
+    def __init__(self, import_id: int, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
+        self.batch = batch
 
 
 class ReviewStillQueued(Message):
     """No runner carried out the decision in the time the console waited."""
 
-    def __init__(self, import_id: int, waited: float) -> None:
+    def __init__(self, import_id: int, waited: float, batch: int = 1) -> None:
         super().__init__()
         self.import_id = import_id
         self.waited = waited
+        self.batch = batch

@@ -10,10 +10,11 @@ positional and would otherwise slide onto another import.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
@@ -23,6 +24,7 @@ from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.locks import Holding
 from gemma_tui.ui import cells
 from gemma_tui.ui.cells import Cells
+from gemma_tui.ui.messages import ImportChosen
 
 Row = tuple[str, Cells]
 
@@ -30,11 +32,20 @@ Row = tuple[str, Cells]
 class KeyedTable(DataTable[Text]):
     """A table of keyed rows that keeps its cursor on a key."""
 
+    # The arrows, Page Up/Down, Home and End are the DataTable's own.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="pane.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="pane.up"),
+        Binding("g", "scroll_top", "First row", show=False, id="pane.first"),
+        Binding("G", "scroll_bottom", "Last row", show=False, id="pane.last"),
+    ]
     TITLE: ClassVar[str] = ""
     # (key, heading, width): fixed widths, so that columns never jump as
     # rows come and go, and need no measuring (which a DataTable does
     # lazily, drawing headings-wide columns until it has).
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    # The column whose text names the row (an import's id, a resource).
+    NAME_COLUMN: ClassVar[int] = 0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
@@ -96,10 +107,12 @@ class KeyedTable(DataTable[Text]):
     def _reorder(self, rows: Sequence[Row]) -> None:
         if self.row_keys == [key for key, _ in rows]:
             return
-        # A sort's key function sees only cells, so rank by the first cell,
-        # which names the row (an import's id, a resource).
-        rank = {values[0].plain: place for place, (_, values) in enumerate(rows)}
-        self.sort(self.COLUMNS[0][0], key=lambda first: rank.get(first.plain, 0))
+        # A sort's key function sees only cells, so rank by the cell that
+        # names the row.
+        name = self.NAME_COLUMN
+        rank = {values[name].plain: place for place, (_, values) in enumerate(rows)}
+        column = self.COLUMNS[name][0]
+        self.sort(column, key=lambda cell: rank.get(cell.plain, 0))
 
     def _restore(self, chosen: str | None) -> None:
         if chosen is None or RowKey(chosen) not in self.rows:
@@ -117,10 +130,23 @@ class ImportsTable(KeyedTable):
     """Imports of some states, drawn by one of the `cells` functions."""
 
     STATES: ClassVar[tuple[str, ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_import", "Open", id="open"),
+    ]
+
+    def action_open_import(self) -> None:
+        key = self.highlighted_key
+        if key is not None:
+            self.post_message(ImportChosen(int(key)))
 
     def show(self, imports: Iterable[ImportRow], now: datetime) -> None:
         mine = [row for row in imports if row.state in self.STATES]
-        self.apply([(str(row.id), self.cells(row, now)) for row in self.order(mine)])
+        rows = [(str(row.id), self.cells(row, now)) for row in self.order(mine)]
+        self.apply(rows, self.note(len(rows)))
+
+    def note(self, shown: int) -> str | None:
+        """What the title says instead of the count; None: the count."""
+        return None
 
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
         return sorted(rows, key=lambda row: row.id)
@@ -162,11 +188,18 @@ class RunningTable(ImportsTable):
 
 
 class ReviewTable(ImportsTable):
-    """Pending imports and those whose decision is being carried out."""
+    """Pending imports and those whose decision is being carried out.
+
+    A `*` before an import marks it for a batch decision.
+    """
 
     TITLE = "Review"
     STATES = ("pending", "reviewed")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "app.toggle_mark", "Mark", id="mark"),
+    ]
     COLUMNS = (
+        ("mark", " ", 1),
         ("id", "Import", 7),
         ("kind", "Kind", 6),
         ("state", "State", 8),
@@ -176,11 +209,58 @@ class ReviewTable(ImportsTable):
         ("ended", "Ended", 12),
     )
 
+    NAME_COLUMN = 1
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.marked: frozenset[int] = frozenset()
+
+    def note(self, shown: int) -> str | None:
+        marked = len(self.marked)
+        return f"{shown} · {marked} marked" if marked else None
+
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
         return sorted(rows, key=lambda row: row.id, reverse=True)
 
     def cells(self, row: ImportRow, now: datetime) -> Cells:
-        return cells.in_review(row, now)
+        return cells.in_review(row, now, row.id in self.marked)
+
+
+class FailedTable(ImportsTable):
+    """Imports that failed recently, newest first."""
+
+    TITLE = "Failed"
+    STATES = ("failed",)
+    COLUMNS = (
+        ("id", "Import", 7),
+        ("kind", "Kind", 6),
+        ("errors", "Err", 4),
+        ("ended", "Failed", 12),
+        ("user", "User", 14),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._total = 0
+        self._window = ""
+
+    def counted(self, total: int, window: timedelta) -> None:
+        """How many failed within `window`, of which the pane shows the newest."""
+        self._total = total
+        self._window = f"{window.total_seconds() / 3600:g} h"
+
+    def note(self, shown: int) -> str | None:
+        if not self._window:
+            return None
+        if self._total > shown:
+            return f"newest {shown} of {self._total} in {self._window}"
+        return f"{shown} in {self._window}"
+
+    def order(self, rows: list[ImportRow]) -> list[ImportRow]:
+        return sorted(rows, key=lambda row: (row.changed, row.id), reverse=True)
+
+    def cells(self, row: ImportRow, now: datetime) -> Cells:
+        return cells.failed(row, now)
 
 
 class LocksTable(KeyedTable):

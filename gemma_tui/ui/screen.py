@@ -8,7 +8,7 @@ the state and the workers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -19,8 +19,10 @@ from textual.widgets import Footer, Header
 
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.ui.banner import Banner
+from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import (
+    FailedTable,
     ImportsTable,
     LocksTable,
     QueuedTable,
@@ -30,13 +32,16 @@ from gemma_tui.ui.panes import (
 
 
 class ConsoleScreen(Screen[None]):
-    # Two columns of panes below 120 cells, three from there on (the CSS).
-    # Textual types this as a list, not a ClassVar, hence the noqa.
+    # Two columns of panes below 120 cells, three from there on; below 36
+    # lines the locks give way (the CSS). Textual types these as lists, not
+    # ClassVars, hence the noqa.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.clear_filter", "Clear", id="clear_filter"),
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
-        Binding("tab", "app.focus_next", "Next pane", id="next_pane"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding(
             "shift+tab",
             "app.focus_previous",
@@ -44,42 +49,42 @@ class ConsoleScreen(Screen[None]):
             show=False,
             id="previous_pane",
         ),
-        Binding("q", "app.ask_quit", "Quit", id="quit"),
     ]
 
     def __init__(self, zone: tzinfo | None) -> None:
         super().__init__()
-        self._zone = zone
+        # Held, not queried: the workers' messages still arrive while the
+        # screen is taken down, and must find their panes then too.
+        self.banner = Banner(id="banner")
+        self.review = ReviewTable(id="review")
+        self.failed = FailedTable(id="failed")
+        self.locks = LocksTable(id="locks")
+        self.log_pane = LogPane(zone, id="log")
+        self._tables: tuple[ImportsTable, ...] = (
+            self.review,
+            RunningTable(id="running"),
+            QueuedTable(id="queued"),
+            self.failed,
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Banner(id="banner")
+        yield self.banner
         # The review pane comes first: focus starts where decisions are made.
         with Container(id="panes"):
-            yield ReviewTable(id="review")
-            yield RunningTable(id="running")
-            yield QueuedTable(id="queued")
-            yield LocksTable(id="locks")
-            yield LogPane(self._zone, id="log")
-        yield Footer()
+            yield from self._tables
+            yield self.locks
+            yield self.log_pane
+        yield FilterBar(id="filter-bar")
+        yield Footer(compact=True)
 
-    @property
-    def banner(self) -> Banner:
-        return self.query_one("#banner", Banner)
+    def count_failures(self, total: int, window: timedelta) -> None:
+        self.failed.counted(total, window)
 
-    @property
-    def review(self) -> ReviewTable:
-        return self.query_one("#review", ReviewTable)
-
-    @property
-    def locks(self) -> LocksTable:
-        return self.query_one("#locks", LocksTable)
-
-    @property
-    def log_pane(self) -> LogPane:
-        return self.query_one("#log", LogPane)
-
-    def show_imports(self, imports: Iterable[ImportRow], now: datetime) -> None:
+    def show_imports(
+        self, imports: Iterable[ImportRow], now: datetime, marked: frozenset[int]
+    ) -> None:
         rows = tuple(imports)
-        for table in self.query(ImportsTable):
+        self.review.marked = marked
+        for table in self._tables:
             table.show(rows, now)

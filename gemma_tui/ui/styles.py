@@ -7,11 +7,19 @@ package.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import gemma_tui
 
 CONSOLE = "console.tcss"
+# Every stylesheet of the console: one for each screen.
+SHEETS = (
+    CONSOLE,
+    "detail.tcss",
+    "history.tcss",
+    "filter.tcss",
+    "help.tcss",
+)
 
 
 def stylesheet_dir() -> Path:
@@ -25,3 +33,8 @@ def stylesheet_dir() -> Path:
 
 def stylesheet(name: str = CONSOLE) -> Path:
     return stylesheet_dir() / name
+
+
+def stylesheets() -> list[str | PurePath]:
+    """Every stylesheet, typed as Textual's `CSS_PATH` wants it."""
+    return [stylesheet(name) for name in SHEETS]

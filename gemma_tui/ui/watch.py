@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg import sql
@@ -22,6 +23,7 @@ from textual.message import Message
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError, readable
+from gemma_tui.queue.history import failed_since
 from gemma_tui.queue.imports import (
     LIVE_STATES,
     LogLine,
@@ -32,6 +34,7 @@ from gemma_tui.queue.imports import (
 from gemma_tui.ui.messages import (
     DatabaseLost,
     DatabaseReached,
+    FailuresRefreshed,
     ImportsRefreshed,
     LogLinesArrived,
     LogStreamUnavailable,
@@ -52,6 +55,8 @@ class WatchSettings:
     first_retry: float = 0.5
     longest_retry: float = 15.0
     imports_limit: int = 500
+    failed_window: timedelta = timedelta(hours=24)  # failures shown this recent
+    failed_limit: int = 100
     log_lines: int = 500  # newest lines kept when catching up
     log_batch: int = 1000
 
@@ -64,6 +69,7 @@ class Watcher:
         dsn: str,
         post: Callable[[Message], object],
         settings: WatchSettings | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         prepare: Callable[[Connection], None] | None = None,
     ) -> None:
@@ -73,6 +79,7 @@ class Watcher:
         # up to date the schema of a database that was down at start).
         self._prepare = prepare
         self._settings = settings or WatchSettings()
+        self._clock = clock
         self._last_seq: int | None = None  # None: nothing read yet
         self._logs_readable = True
 
@@ -124,6 +131,7 @@ class Watcher:
         if IMPORTS in channels:
             live = imports_in(conn, LIVE_STATES, limit=self._settings.imports_limit)
             self._post(ImportsRefreshed(tuple(live)))
+            self._read_failures(conn)
         if LOGS in channels and self._logs_readable:
             try:
                 lines = self._new_lines(conn)
@@ -134,6 +142,12 @@ class Watcher:
                 return
             if lines:
                 self._post(LogLinesArrived(lines))
+
+    def _read_failures(self, conn: Connection) -> None:
+        window = self._settings.failed_window
+        since = self._clock() - window
+        failures = failed_since(conn, since, self._settings.failed_limit)
+        self._post(FailuresRefreshed(failures.rows, failures.total, window))
 
     def _new_lines(self, conn: Connection) -> tuple[LogLine, ...]:
         if self._last_seq is None:

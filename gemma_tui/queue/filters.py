@@ -1,0 +1,129 @@
+"""Which imports a list shows: the terms of the console's filter.
+
+The operator writes terms such as `kind:gm state:failed,pending user:anna
+id:42 gauge`: a term names a field and one or more values (comma
+separated, or the same field twice), anything else is a word. An import
+matches when it matches every field given (any of its values) and holds
+every word, ignoring case, in its kind, user or data. An empty filter
+matches every import.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gemma_tui.errors import GemmaError
+from gemma_tui.queue.imports import ImportRow
+
+STATES = (
+    "queued",
+    "running",
+    "failed",
+    "unchanged",
+    "pending",
+    "accepted",
+    "declined",
+    "reviewed",
+)
+FIELDS = ("kind", "state", "user", "id")
+BIGGEST_ID = 2**63 - 1  # PostgreSQL's bigint
+
+
+class BadFilter(GemmaError):
+    """A filter the console cannot read; the text says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFilter:
+    states: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    ids: tuple[int, ...] = ()
+    words: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.states, self.kinds, self.users, self.ids, self.words))
+
+    def params(self) -> dict[str, Any]:
+        """The terms as the history queries take them: None matches all."""
+        return {
+            "states": list(self.states) or None,
+            "kinds": list(self.kinds) or None,
+            "users": list(self.users) or None,
+            "ids": list(self.ids) or None,
+            "words": [f"%{_escape(word)}%" for word in self.words] or None,
+        }
+
+    def matches(self, row: ImportRow) -> bool:
+        """Whether `row` matches; words are looked for in the kind and user
+        only, since the live lists do not read the data."""
+        if self.states and row.state not in self.states:
+            return False
+        if self.kinds and row.kind not in self.kinds:
+            return False
+        if self.users and row.username not in self.users:
+            return False
+        if self.ids and row.id not in self.ids:
+            return False
+        text = f"{row.kind} {row.username}".casefold()
+        return all(word.casefold() in text for word in self.words)
+
+
+def parse(text: str) -> ImportFilter:
+    """The filter that `text` writes; BadFilter says what is wrong."""
+    found = ImportFilter()
+    for token in _tokens(text):
+        field, colon, values = token.partition(":")
+        if colon and field.lower() in FIELDS:
+            found = _add(found, field.lower(), [v for v in values.split(",") if v])
+        else:
+            found = replace(found, words=(*found.words, token))
+    return found
+
+
+def _tokens(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        # An unbalanced quote: read the words as they stand.
+        return text.split()
+
+
+def _add(found: ImportFilter, field: str, values: list[str]) -> ImportFilter:
+    if not values:
+        raise BadFilter(f"{field}: needs a value")
+    if field == "state":
+        return replace(found, states=(*found.states, *_states(values)))
+    if field == "kind":
+        return replace(found, kinds=(*found.kinds, *values))
+    if field == "user":
+        return replace(found, users=(*found.users, *values))
+    return replace(found, ids=(*found.ids, *_ids(values)))
+
+
+def _states(values: Iterable[str]) -> list[str]:
+    states = [value.lower() for value in values]
+    for state in states:
+        if state not in STATES:
+            raise BadFilter(
+                f"state:{state} is no state; states are {', '.join(STATES)}"
+            )
+    return states
+
+
+def _ids(values: Iterable[str]) -> list[int]:
+    ids = []
+    for value in values:
+        number = value.removeprefix("#")
+        if not (number.isascii() and number.isdigit()) or int(number) > BIGGEST_ID:
+            raise BadFilter(f"id:{value} is not an import id")
+        ids.append(int(number))
+    return ids
+
+
+def _escape(word: str) -> str:
+    """`word` as a literal part of a LIKE pattern."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,192 @@
+"""The detail view of one import: what it is, its timeline, data, log, errors.
+
+The screen reads the import in a thread worker and shows what the worker
+posts; the App asks it to read again when the import may have changed.
+Its log shows the levels the operator has switched on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+import psycopg
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, Static
+from textual.worker import get_current_worker
+
+from gemma_tui.db import connect
+from gemma_tui.errors import GemmaError, readable
+from gemma_tui.queue.detail import ImportDetail, read_detail
+from gemma_tui.queue.kinds import Registry
+from gemma_tui.text import one_line
+from gemma_tui.ui import describe
+from gemma_tui.ui.logpane import Levels
+from gemma_tui.ui.messages import DetailRead, DetailUnreadable
+
+# The level word follows the date and the time (see describe.entry_line).
+_LEVEL = re.compile(r"^\S+ \S+ (warn|error)\b")
+
+
+class DetailLog(Log):
+    """The import's own log, with only the levels that are switched on."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"detail-log--warn", "detail-log--error"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(highlight=True, id=id)
+        self.highlighter = Levels(self, _LEVEL, "detail-log")
+        self.levels = set(describe.LEVELS)
+        self._detail: ImportDetail | None = None
+        self._zone: tzinfo | None = None
+
+    def show(self, detail: ImportDetail, zone: tzinfo | None) -> None:
+        self._detail, self._zone = detail, zone
+        self._redraw()
+
+    def toggle(self, level: str) -> None:
+        self.levels ^= {level}
+        self._redraw()
+
+    def _redraw(self) -> None:
+        following = self.is_vertical_scroll_end
+        self.clear()
+        detail = self._detail
+        shown = [] if detail is None else self._shown(detail)
+        self.write_lines(shown)
+        if following:
+            self.call_after_refresh(self.scroll_end, animate=False)
+        self.border_title = Content(self._title(len(shown)))
+
+    def _shown(self, detail: ImportDetail) -> list[str]:
+        return [
+            describe.entry_line(entry, self._zone)
+            for entry in detail.log
+            if entry.level in self.levels
+        ]
+
+    def _title(self, shown: int) -> str:
+        on = [level for level in describe.LEVELS if level in self.levels]
+        levels = ", ".join(on) if on else "no levels"
+        total = self._detail.lines if self._detail else 0
+        kept = len(self._detail.log) if self._detail else 0
+        read = f"newest {kept} of {total}" if kept < total else f"{total}"
+        return f"Log · showing {levels} · {shown} of {read} lines"
+
+
+class DetailScreen(Screen[None]):
+    """One import in full; Escape goes back to where it was opened."""
+
+    # One column of panes below 120 cells, two from there on (the CSS).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("i", "toggle_level('info')", "Info", id="detail.info"),
+        Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
+        Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
+        Binding("tab", "app.focus_next", "Next pane", id="detail.next_pane"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous pane",
+            show=False,
+            id="detail.previous_pane",
+        ),
+    ]
+
+    def __init__(
+        self,
+        import_id: int,
+        dsn: str,
+        registry: Registry,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self._dsn = dsn
+        self._registry = registry
+        self._clock = clock
+        self.detail: ImportDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Container(id="detail-panes"):
+            with VerticalScroll(id="detail-facts"):
+                yield Static(Content(f"Reading import #{self.import_id}…"), id="facts")
+                yield Static(Content("Data"), classes="heading")
+                yield Static(id="data")
+                yield Static(Content("Summary"), classes="heading")
+                yield Static(id="summary")
+            yield DetailLog(id="detail-log")
+            with VerticalScroll(id="detail-errors"):
+                yield Static(id="errors")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-facts").border_title = Content(
+            f"Import #{self.import_id}"
+        )
+        self.query_one("#detail-errors").border_title = Content("Errors")
+        self.reload()
+
+    def reload(self) -> None:
+        """Reads the import again, in a worker; the latest read wins."""
+        self.run_worker(
+            self._read,
+            name=f"read #{self.import_id}",
+            group="detail",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _read(self) -> None:
+        if get_current_worker().is_cancelled:
+            return
+        try:
+            with connect(self._dsn) as conn:
+                detail = read_detail(conn, self.import_id)
+        except psycopg.Error as error:
+            self.post_message(DetailUnreadable(self.import_id, str(readable(error))))
+            return
+        except GemmaError as error:
+            self.post_message(DetailUnreadable(self.import_id, str(error)))
+            return
+        self.post_message(DetailRead(detail))
+
+    def on_detail_read(self, message: DetailRead) -> None:
+        self.detail = detail = message.detail
+        now, zone = self._clock(), self._clock().tzinfo
+        facts = describe.facts(detail, now, zone, self._registry)
+        self.query_one("#facts", Static).update(facts)
+        self.query_one("#data", Static).update(
+            describe.json_text(detail.data, "no data")
+        )
+        self.query_one("#summary", Static).update(
+            describe.json_text(detail.summary, "none yet")
+        )
+        self.query_one("#errors", Static).update(
+            describe.errors_text(detail.error_entries, zone)
+        )
+        panes = self.query_one("#detail-panes")
+        panes.set_class(not detail.error_entries, "-no-errors")
+        self.query_one("#detail-facts").border_title = Content(
+            describe.headline(detail)
+        )
+        self.query_one(DetailLog).show(detail, zone)
+
+    def on_detail_unreadable(self, message: DetailUnreadable) -> None:
+        reason = one_line(message.reason)
+        self.query_one("#facts", Static).update(Content(reason))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_toggle_level(self, level: str) -> None:
+        self.query_one(DetailLog).toggle(level)
