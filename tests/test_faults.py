@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import time
 from datetime import timedelta
@@ -118,3 +119,50 @@ def chain(conn: Connection, ids: list[int]) -> list[int]:
     """The submitted imports and every retry queued for them."""
     rows = conn.execute("SELECT id FROM import.imports ORDER BY id").fetchall()
     return [int(row[0]) for row in rows] or ids
+
+
+def test_runners_killed_at_random_points_lose_and_repeat_nothing(
+    dsn: str, conn: Connection
+) -> None:
+    """200 imports; five runner processes in turn, each killed with SIGKILL
+    after a random 0.3 to 1.2 s; then a last runner finishes the rest.
+    Every import ends pending with exactly its own staged row; an import
+    ran again only after a kill re-queued it, never after it had finished;
+    no import is left running and no dependency lock is left held."""
+    ids = [
+        imports.enqueue(
+            conn,
+            toy.registry(),
+            "toy",
+            json.dumps({"action": "sleep", "seconds": 0.02, "stage": [f"r{n}"]}),
+            user="alice",
+        )
+        for n in range(200)
+    ]
+    chance = random.Random(20261204)
+    for _ in range(5):
+        process = start_toy_runner(dsn)
+        time.sleep(chance.uniform(0.3, 1.2))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    with running(dsn, toy.registry()):
+        finals = wait_until(lambda: settled(conn, *ids), timeout=120)
+    assert set(finals.values()) == {"pending"}
+    assert count(conn, "SELECT count(*) FROM toy.items") == len(ids)
+    owners = count(
+        conn,
+        "SELECT count(DISTINCT import_id) FROM import.track_imports"
+        " WHERE import_id = ANY(%s)",
+        ids,
+    )
+    assert owners == len(ids)
+    # Runs of an import: its first, plus one per re-queue; never more.
+    runs = conn.execute(
+        "SELECT import_id, count(*) FILTER (WHERE msg = 'toy sleep'),"
+        " count(*) FILTER (WHERE msg LIKE 'Re-queued%%')"
+        " FROM import.import_logs WHERE import_id = ANY(%s) GROUP BY import_id",
+        (ids,),
+    ).fetchall()
+    assert all(ran <= requeued + 1 for _, ran, requeued in runs), runs
+    assert sum(requeued for _, _, requeued in runs) > 0  # the kills did hit
+    assert count(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
