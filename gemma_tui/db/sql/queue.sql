@@ -43,6 +43,9 @@ RETURNING id;
 
 -- name: claim
 -- See import.claim: it takes the dependency locks of what it claims.
+-- TODO(#6): an import is taken up to 5 s before it is due and runs at
+-- once, so a retry with the shortest wait (5 s) runs again right away;
+-- a claimed import should wait for its due time before it starts.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
 FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
 
