@@ -166,3 +166,39 @@ def test_runners_killed_at_random_points_lose_and_repeat_nothing(
     assert all(ran <= requeued + 1 for _, ran, requeued in runs), runs
     assert sum(requeued for _, _, requeued in runs) > 0  # the kills did hit
     assert count(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+
+
+def test_a_runner_killed_while_carrying_out_a_decision_loses_nothing(
+    dsn: str, conn: Connection, tmp_path: Path
+) -> None:
+    """SIGKILL while the review import runs: the decision stands, the next
+    runner carries it out exactly once (one signer, one log line, the
+    staged row published once)."""
+    marker = tmp_path / "hold-review"
+    data = {"action": "ok", "stage": ["kept"], "hold_review": str(marker)}
+    target = imports.enqueue(conn, toy.registry(), "toy", json.dumps(data), user="bob")
+    with running(dsn, toy.registry()):
+        wait_until(lambda: settled(conn, target))
+    review = imports.decide(conn, toy.registry(), target, True, reviewer="rita")
+    marker.touch()
+    process = start_toy_runner(dsn)
+    try:
+        wait_until(lambda: state_of(conn, review) == "running")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert state_of(conn, target) == "reviewed"
+    marker.unlink()
+    with running(dsn, toy.registry()):
+        outcome = wait_until(lambda: imports.review_outcome(conn, target, review))
+    assert outcome == "accepted"
+    accepted = [
+        line.message
+        for line in imports.logs_of(conn, target)
+        if "accepted import" in line.message
+    ]
+    assert accepted == [f"User 'rita' accepted import {target}."]
+    published = "SELECT count(*) FROM toy.items WHERE staging_done"
+    assert count(conn, published) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -74,6 +75,13 @@ class ToyKind(Kind):
         return ToyJob(data)
 
     def stage_done(self, conn: Connection, import_id: int, feedback: Feedback) -> None:
+        # {"hold_review": PATH} keeps the review running while PATH exists.
+        row = conn.execute(
+            "SELECT data FROM import.imports WHERE id = %s", (import_id,)
+        ).fetchone()
+        marker = json.loads(row[0] or "{}").get("hold_review") if row else None
+        if isinstance(marker, str):
+            hold(Path(marker))
         conn.execute(
             "UPDATE toy.items SET staging_done = true WHERE id IN ("
             "SELECT key FROM import.track_imports WHERE import_id = %s"
