@@ -205,28 +205,27 @@ class Executor:
 def write_outcome(
     conn: Connection, claim: Claim, log_id: int, outcome: Outcome, remove: bool
 ) -> int | None:
-    """Stores the outcome; None, writing nothing, if it was stored before."""
-    with conn.transaction():
-        conn.execute(_Q["commit_with_flush"])
-        if remove:
-            key = {"id": claim.id, "runner": claim.runner}
-            done = conn.execute(_Q["delete_import"], key).rowcount
-        else:
-            params: dict[str, object] = {
-                "id": claim.id,
-                "runner": claim.runner,
-                "state": outcome.state,
-                "summary": _summary_text(outcome.summary),
-            }
-            done = len(conn.execute(_Q["finish"], params).fetchall())
-        if not done:
-            # Written before, by a commit whose answer was lost, or taken
-            # over by another runner while this one was taken for gone.
-            return None
-        for level, message in outcome.lines:
-            line = {"id": log_id, "level": level, "msg": sanitised(message)}
-            conn.execute(_Q["log"], line)
-        return _insert_retry(conn, claim, outcome)
+    """Stores the outcome with its lines and any retry, in one transaction
+    (import.store_outcome). Returns the retry's id; None if there is none,
+    or if nothing was written: the outcome was stored before, by a commit
+    whose answer was lost, or the import was taken over by another runner
+    while this one was taken for gone."""
+    retry = outcome.retry if outcome.retry and outcome.retry.retry else None
+    params = {
+        "id": claim.id,
+        "runner": claim.runner,
+        "remove": remove,
+        "state": outcome.state,
+        "summary": _summary_text(outcome.summary),
+        "log_id": log_id,
+        "levels": [level for level, _ in outcome.lines],
+        "messages": [sanitised(message) for _, message in outcome.lines],
+        "retry": retry is not None,
+        "tries": None if retry is None else retry.tries_left,
+        "wait": rules.clip_wait(claim.retry_wait),
+    }
+    row = conn.execute(_Q["store_outcome"], params).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def _failure(claim: Claim, error: BaseException) -> Outcome:
@@ -255,21 +254,6 @@ def _cleanup(job: Job, outcome: Outcome) -> None:
         outcome.lines.append(("error", f"error in cleanup: {error}"))
         if outcome.state != "unchanged":
             outcome.state = "failed"
-
-
-def _insert_retry(conn: Connection, claim: Claim, outcome: Outcome) -> int | None:
-    if outcome.retry is None or not outcome.retry.retry:
-        return None
-    params = {
-        "kind": claim.kind,
-        "tries": outcome.retry.tries_left,
-        "wait": rules.clip_wait(claim.retry_wait),
-        "username": claim.username,
-        "send_email": claim.send_email,
-        "data": claim.data,
-    }
-    row = conn.execute(_Q["retry"], params).fetchone()
-    return None if row is None else int(row[0])
 
 
 def _summary_text(summary: Any) -> str | None:

@@ -146,3 +146,53 @@ BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
     PERFORM import.del_import(import_id);
 END $$;
+
+-- Stores how a run of import `target` by runner `holder` ended, in one
+-- transaction that waits for the disk: the final state and summary (or,
+-- for a review import, its removal), the log lines to go with it (into
+-- the log of import `log_to`), and a retry if `again`. Conditional on the
+-- import still running for `holder`, so a write repeated after a lost
+-- commit, or by a runner taken for gone, changes nothing. Returns the
+-- retry's id; NULL if there is none or nothing was written.
+CREATE FUNCTION import.store_outcome(
+    target bigint, holder int, drop_it boolean, new_state text,
+    new_summary text, log_to bigint, line_levels text[], line_texts text[],
+    again boolean, again_tries int, again_wait interval)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    done import.imports;
+    retry_id bigint;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'on', true);
+    IF drop_it THEN
+        DELETE FROM import.imports i
+        WHERE i.id = target AND i.state = 'running'
+          AND i.runner IS NOT DISTINCT FROM holder
+        RETURNING i.* INTO done;
+    ELSE
+        UPDATE import.imports i
+        SET state = new_state::import_state, summary = new_summary,
+            changed = CURRENT_TIMESTAMP
+        WHERE i.id = target AND i.state = 'running'
+          AND i.runner IS NOT DISTINCT FROM holder
+        RETURNING i.* INTO done;
+    END IF;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO import.import_logs (import_id, kind, msg)
+    SELECT log_to, line.level::log_type, line.msg
+    FROM unnest(line_levels, line_texts) WITH ORDINALITY
+        AS line (level, msg, n)
+    ORDER BY line.n;
+    IF again THEN
+        INSERT INTO import.imports
+            (kind, due, trys_left, retry_wait, username, send_email, data)
+        VALUES (done.kind, CURRENT_TIMESTAMP + COALESCE(again_wait, '0'),
+                again_tries, again_wait, done.username, done.send_email,
+                done.data)
+        RETURNING id INTO retry_id;
+    END IF;
+    RETURN retry_id;
+END $$;

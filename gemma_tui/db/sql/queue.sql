@@ -21,9 +21,6 @@ DISCARD ALL;
 -- later synchronous commit flushes them with its own.
 SET synchronous_commit = off;
 
--- name: commit_with_flush
-SET LOCAL synchronous_commit = on;
-
 -- name: start_job
 SELECT import.start_job(%(id)s, %(role)s);
 
@@ -133,35 +130,12 @@ DELETE FROM import.runners WHERE id = %(runner)s;
 INSERT INTO import.import_logs (import_id, kind, msg)
 VALUES (%(id)s, %(level)s, %(msg)s);
 
--- name: finish
--- Conditional on `running` by this runner: repeating a write whose commit
--- was lost can never overwrite a newer state, and a runner that was taken
--- for gone cannot overwrite the run of the runner that took over.
-UPDATE import.imports
-SET state = %(state)s, summary = %(summary)s, changed = CURRENT_TIMESTAMP
-WHERE id = %(id)s AND state = 'running'
-  AND runner IS NOT DISTINCT FROM %(runner)s
-RETURNING id;
-
--- name: retry
-INSERT INTO import.imports
-    (kind, due, trys_left, retry_wait, username, send_email, data)
-VALUES (
-    %(kind)s,
-    CURRENT_TIMESTAMP + COALESCE(%(wait)s, interval '0'),
-    %(tries)s,
-    %(wait)s,
-    %(username)s,
-    %(send_email)s,
-    %(data)s
-)
-RETURNING id;
-
--- name: delete_import
--- A review import once it ran; conditional like `finish`.
-DELETE FROM import.imports
-WHERE id = %(id)s AND state = 'running'
-  AND runner IS NOT DISTINCT FROM %(runner)s;
+-- name: store_outcome
+-- See import.store_outcome.
+SELECT import.store_outcome(
+    %(id)s, %(runner)s, %(remove)s, %(state)s, %(summary)s, %(log_id)s,
+    %(levels)s::text[], %(messages)s::text[], %(retry)s, %(tries)s, %(wait)s
+);
 
 -- name: lock_for_decision
 -- NO KEY: log lines written meanwhile only take a key-share lock on the
