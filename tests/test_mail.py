@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -31,6 +32,9 @@ class Inbox:
             (list(envelope.rcpt_tos), message_from_bytes(envelope.content))
         )
         return "250 OK"
+
+
+LATER = timedelta(hours=1)  # a retry that stays queued while the test looks
 
 
 def free_port() -> int:
@@ -90,7 +94,9 @@ def test_a_failure_with_a_retry_says_which_import_retries(
 ) -> None:
     settings, inbox = smtp
     mail.set_address(conn, "alice", "alice@example.org")
-    failed = submit(conn, {"action": "fail"}, send_email=True, tries=2)
+    failed = submit(
+        conn, {"action": "fail"}, send_email=True, tries=2, retry_wait=LATER
+    )
     run_with(dsn, conn, settings, failed)
     [(_, message)] = arrived(inbox)
     assert "is failed" in str(message["Subject"])
