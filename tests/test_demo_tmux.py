@@ -182,6 +182,8 @@ def test_a_signal_while_importing_ends_the_console_and_leaves_none_running(
         if blocker is not None:
             blocker.close()
         terminal.close()
+    # The console's server stops after the console: let it finish first.
+    wait_until(lambda: not (data_dir / "postmaster.pid").exists(), timeout=30)
     left = states(data_dir)
     assert left[stuck] == "queued"
     assert "running" not in left.values()

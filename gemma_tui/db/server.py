@@ -72,6 +72,13 @@ def start_embedded(directory: Path) -> str:
         raise DatabaseUnavailable(
             f"cannot start the embedded PostgreSQL in {directory}: {error}"
         ) from error
+    except AssertionError as error:
+        # The library asserts that a server it finds is ready; one that is
+        # still starting or stopping is not.
+        raise DatabaseUnavailable(
+            f"the embedded PostgreSQL in {directory} is starting or stopping;"
+            " try again in a moment"
+        ) from error
     return str(server.get_uri())
 
 
