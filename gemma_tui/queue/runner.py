@@ -122,6 +122,7 @@ class Runner:
         listening = self._listen(stop)
         if not stop.is_set():
             self.report(RunnerStarted(self._recover()))
+            self._next_tending = time.monotonic() + self.settings.recover_interval
         while not stop.is_set():
             # Cleared before looking, so a wake-up meanwhile is not lost.
             self._wake.clear()
