@@ -116,6 +116,8 @@ def _add_reads(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     show.add_argument("--json", action="store_true")
     logs = sub.add_parser("logs", parents=[common], help="the log of one import")
     logs.add_argument("id", type=int)
+    listed = sub.add_parser("runners", parents=[common], help="the runners")
+    listed.add_argument("--json", action="store_true")
 
 
 def _add_decide(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:

@@ -170,6 +170,24 @@ def logs(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     return 0
 
 
+def list_runners(args: argparse.Namespace, db: Database, registry: Registry) -> int:
+    from gemma_tui.queue.runners import runners
+
+    rows = runners(db.conn)
+    if args.json:
+        json.dump([row.as_json() for row in rows], sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{'id':>4} {'host':<20} {'pid':>7} {'since':<24} {'running':>7} live")
+    for row in rows:
+        print(
+            f"{row.id:>4} {_cell(row.host, 20)} {row.pid:>7} "
+            f"{row.started:%Y-%m-%d %H:%M:%S%z}    {row.running:>7} "
+            f"{'yes' if row.live else 'no'}"
+        )
+    return 0
+
+
 def decide(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     accept = args.decision == "accept"
     review_id = imports.decide(
@@ -290,6 +308,7 @@ _HANDLERS: dict[str, _Handler] = {
     "list": list_imports,
     "show": show,
     "logs": logs,
+    "runners": list_runners,
     "decide": decide,
     "email": email,
 }

@@ -4,6 +4,7 @@ of runners that are gone."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from dataclasses import replace
@@ -14,6 +15,7 @@ import pytest
 
 from gemma_tui.db import Connection
 from gemma_tui.queue.events import RunnerStarted
+from gemma_tui.queue.runners import runners
 from tests.engine import (
     FAST,
     column,
@@ -27,6 +29,7 @@ from tests.engine import (
     wait_until,
 )
 from tests.running import toy_runners
+from tests.test_cli import gemma
 
 # Recovery looks for runners that are gone many times within a test.
 EAGER = replace(FAST, recover_interval=0.05)
@@ -199,3 +202,40 @@ def held_by_three(conn: Connection, ids: list[int]) -> dict[int, int] | None:
     if len(holders) < len(ids) or len(set(holders.values())) < 3:
         return None
     return holders
+
+
+def test_the_runners_are_listed_with_what_they_run(dsn: str, conn: Connection) -> None:
+    """`runners` lists each runner (host, pid, since, whether it is live and
+    how many imports it runs); a runner that is gone shows as not live."""
+    # A runner forgets runners that are gone when it starts, and then only
+    # every five seconds: one registered after the start stays listed.
+    with running(dsn) as handle, gates("held") as gate:
+        wait_until(lambda: handle.events)
+        conn.execute(
+            "INSERT INTO import.runners (host, pid) VALUES ('elsewhere', 4242)"
+        )
+        held = submit(conn, {"action": "block", "gate": "held"})
+        wait_until(lambda: in_state(conn, "running", held))
+        listed = {row.pid: row for row in runners(conn)}
+        here = listed[os.getpid()]
+        assert (here.id, here.live, here.running) == (
+            handle.runner.runner_id,
+            True,
+            1,
+        )
+        assert (listed[4242].host, listed[4242].live) == ("elsewhere", False)
+        shown = json.loads(gemma("runners", "--json", dsn=dsn).stdout)
+        # Oldest first.
+        assert [(row["pid"], row["running"]) for row in shown] == [
+            (os.getpid(), 1),
+            (4242, 0),
+        ]
+        gate["held"].set()
+        wait_until(lambda: settled(conn, held))
+    assert os.getpid() not in [row.pid for row in runners(conn)]
+
+
+def test_a_database_without_runners_lists_none(conn: Connection) -> None:
+    """A database laid out like the reference's has no runners table."""
+    conn.execute("DROP TABLE import.runners CASCADE")
+    assert runners(conn) == []

@@ -131,6 +131,8 @@ class Runner:
                     # Inside the loop: a connection lost here is retried
                     # like any other, instead of ending the runner's thread.
                     self.report(RunnerStarted(self._recover()))
+                    interval = self.settings.recover_interval
+                    self._next_tending = time.monotonic() + interval
                     started = True
                 self._unlock_ended()
                 self._tend()

@@ -182,7 +182,8 @@ LEFT JOIN LATERAL (
     FROM import.import_logs l
     WHERE l.import_id = i.id
 ) c ON i.state IN ('pending', 'failed', 'accepted', 'declined', 'unchanged')
-WHERE i.state::text = ANY(%(states)s)
+-- The enum, not its text: so the index on state serves it.
+WHERE i.state = ANY(%(states)s::import_state[])
 ORDER BY i.id DESC
 LIMIT %(limit)s;
 
@@ -247,3 +248,13 @@ LISTEN gemma_tui_imports;
 
 -- name: listen_dependencies
 LISTEN gemma_tui_dependencies;
+
+-- name: runners
+-- Every registered runner: whether it is live (holds its liveness lock),
+-- and how many imports it runs now.
+SELECT r.id, r.host, r.pid, r.started, r.heartbeat,
+       r.id IN (SELECT import.live_runners()) AS live,
+       (SELECT count(*) FROM import.imports i
+        WHERE i.state = 'running' AND i.runner = r.id) AS running
+FROM import.runners r
+ORDER BY r.started, r.id;
