@@ -6,16 +6,13 @@ grow with the number of imports ever run.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from gemma_tui.db import Connection
 from gemma_tui.db.queries import load
 from gemma_tui.queue.filters import ImportFilter
-from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.imports import ImportRow, import_row
 
 _Q = load("console")
 
@@ -86,25 +83,4 @@ def failed_since(conn: Connection, since: datetime, limit: int = 100) -> Failure
     rows = conn.execute(_Q["failed_since"], params).fetchall()
     count = conn.execute(_Q["failed_count_since"], params).fetchone()
     total = int(count[0]) if count else 0
-    return Failures(tuple(_import_row(row) for row in rows), total)
-
-
-def _import_row(row: tuple[Any, ...]) -> ImportRow:
-    summary = row[9]
-    with contextlib.suppress(json.JSONDecodeError, TypeError):
-        summary = json.loads(summary) if summary else None
-    (import_id, state, kind, username, signer, enqueued, due, changed, tries) = row[:9]
-    return ImportRow(
-        import_id,
-        state,
-        kind,
-        username,
-        signer,
-        enqueued,
-        due,
-        changed,
-        tries,
-        summary,
-        int(row[10]),
-        int(row[11]),
-    )
+    return Failures(tuple(import_row(row) for row in rows), total)

@@ -251,7 +251,7 @@ def imports_in(
     """Imports in the given states, newest first."""
     params = {"states": list(states), "limit": limit}
     rows = _read(conn, "imports_in_states", params).fetchall()
-    return [_import_row(row) for row in rows]
+    return [import_row(row) for row in rows]
 
 
 def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, Any]]:
@@ -260,7 +260,7 @@ def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, A
     if row is None:
         raise NotFound(f"cannot find import #{import_id}")
     details = {"data": row[12], "retry_wait": row[13], "send_email": row[14]}
-    return _import_row(row[:12]), details
+    return import_row(row[:12]), details
 
 
 def logs_of(conn: Connection, import_id: int) -> list[LogLine]:
@@ -327,9 +327,10 @@ def _insert_review(conn: Connection, kind: str, import_id: int, accept: bool) ->
     return int(row[0])
 
 
-def _import_row(row: tuple[Any, ...]) -> ImportRow:
+def import_row(row: tuple[Any, ...]) -> ImportRow:
+    """An import from the columns every list query selects, in their order."""
     summary = row[9]
-    with contextlib.suppress(json.JSONDecodeError):
+    with contextlib.suppress(json.JSONDecodeError, TypeError):
         summary = json.loads(summary) if summary else None
     (import_id, state, kind, username, signer, enqueued, due, changed, tries) = row[:9]
     return ImportRow(
