@@ -30,6 +30,9 @@ STATES = (
 )
 FIELDS = ("kind", "state", "user", "id")
 BIGGEST_ID = 2**63 - 1  # PostgreSQL's bigint
+# Each word is a condition of its own in the history's queries (one the
+# trigram index can answer); they have this many places for them.
+MAX_WORDS = 4
 
 
 class BadFilter(GemmaError):
@@ -54,8 +57,14 @@ class ImportFilter:
             "kinds": list(self.kinds) or None,
             "users": list(self.users) or None,
             "ids": list(self.ids) or None,
-            "words": [f"%{_escape(word)}%" for word in self.words] or None,
+            **{
+                f"word{n}": f"%{_escape(word)}%" if word else None
+                for n, word in enumerate(self._word_slots(), start=1)
+            },
         }
+
+    def _word_slots(self) -> list[str | None]:
+        return [*self.words, *[None] * (MAX_WORDS - len(self.words))]
 
     def matches(self, row: ImportRow) -> bool:
         """Whether `row` matches; words are looked for in the kind and user
@@ -79,6 +88,8 @@ def parse(text: str) -> ImportFilter:
         field, colon, values = token.partition(":")
         if colon and field.lower() in FIELDS:
             found = _add(found, field.lower(), [v for v in values.split(",") if v])
+        elif len(found.words) == MAX_WORDS:
+            raise BadFilter(f"at most {MAX_WORDS} words, besides field:value terms")
         else:
             found = replace(found, words=(*found.words, token))
     return found
