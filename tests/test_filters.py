@@ -9,6 +9,7 @@ from psycopg import sql
 
 from gemma_tui.db import Connection
 from gemma_tui.db.queries import load
+from gemma_tui.kinds import load_kinds
 from gemma_tui.queue.filters import BadFilter, ImportFilter, parse
 from gemma_tui.queue.history import older
 from gemma_tui.queue.imports import ImportRow
@@ -43,7 +44,7 @@ def test_an_empty_text_is_no_filter() -> None:
 
 
 def test_unknown_fields_are_words() -> None:
-    assert parse("res:gauges").words == ("res:gauges",)
+    assert parse("file:a.asc").words == ("file:a.asc",)
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,55 @@ def test_a_rare_word_is_found_through_the_trigram_index(conn: Connection) -> Non
     assert [found.id for found in older(conn, None, 10, parse("export_1234."))] == [
         1234
     ]
+
+
+def test_a_resource_term_matches_the_kinds_that_lock_it() -> None:
+    """`res:` names a resource; it matches every kind (review kinds too)
+    that locks it, shared or exclusive, and narrows as a field does."""
+    kinds = load_kinds().registry
+    gauges = parse("res:gauges", kinds)
+    assert gauges.locking == ("gm", "gm#review", "st", "st#review")
+    assert gauges.matches(row(kind="st")) and not gauges.matches(row(kind="wx"))
+    assert parse("res:gauges res:waterway_axis", kinds).locking == ()
+    assert parse("res:gauges,waterway_axis", kinds).locking == (
+        *("gm", "gm#review", "st", "st#review", "wx", "wx#review"),
+    )
+    assert not parse("res:gauges res:waterway_axis", kinds).matches(row(kind="gm"))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "res:gauge",
+            "res:gauge is no resource; resources are gauge_measurements, gauges,"
+            " waterway_axis",
+        ),
+        ("res:", "res: needs a value"),
+    ],
+)
+def test_a_bad_resource_says_which_there_are(text: str, says: str) -> None:
+    with pytest.raises(BadFilter, match=says):
+        parse(text, load_kinds().registry)
+
+
+def test_a_resource_term_needs_the_kinds() -> None:
+    with pytest.raises(BadFilter, match="the kinds are not known"):
+        parse("res:gauges")
+
+
+def test_the_history_filters_by_resource(conn: Connection) -> None:
+    for kind in ("gm", "wx", "st", "gm#review"):
+        conn.execute(
+            "INSERT INTO import.imports (state, kind, username, data)"
+            " VALUES ('accepted', %s, 'alice', '{}')",
+            (kind,),
+        )
+    kinds = load_kinds().registry
+
+    def ids(text: str) -> list[int]:
+        return [found.id for found in older(conn, None, 10, parse(text, kinds))]
+
+    assert ids("res:gauges") == [4, 3, 1]
+    assert ids("res:gauge_measurements kind:gm") == [1]
+    assert ids("res:gauges res:waterway_axis") == []
