@@ -8,6 +8,7 @@ import random
 import signal
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from gemma_tui.db import Connection
@@ -128,6 +129,10 @@ def runs_begun(conn: Connection) -> int:
     )
 
 
+def runs_begun_since(conn: Connection, before: int) -> bool:
+    return runs_begun(conn) > before
+
+
 def test_runners_killed_at_random_points_lose_and_repeat_nothing(
     dsn: str, conn: Connection
 ) -> None:
@@ -151,7 +156,7 @@ def test_runners_killed_at_random_points_lose_and_repeat_nothing(
     for _ in range(5):
         before = runs_begun(conn)
         process = start_toy_runner(dsn)
-        wait_until(lambda: runs_begun(conn) > before, timeout=60)
+        wait_until(partial(runs_begun_since, conn, before), timeout=60)
         time.sleep(chance.uniform(0.0, 0.6))
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
