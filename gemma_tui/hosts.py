@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def console(args: argparse.Namespace, kinds: Registry) -> int:
     target = resolve(args.dsn, args.data_dir)
     reviewer: str | None = getattr(args, "reviewer", None)
-    reached = _prepare_console(target.dsn, reviewer)
+    reached = prepare_console(target.dsn, reviewer)
     watch_only = bool(getattr(args, "read_only", False))
     return _open_console(
         read_only(target.dsn) if watch_only else target.dsn,
@@ -48,7 +48,7 @@ def console(args: argparse.Namespace, kinds: Registry) -> int:
     )
 
 
-def _prepare_console(dsn: str, reviewer: str | None) -> bool:
+def prepare_console(dsn: str, reviewer: str | None) -> bool:
     """Migrates and checks `--as`; False if the database is unreachable.
 
     The console is where an operator waits for a database to come back,
@@ -157,4 +157,4 @@ def _log_event(event: RunnerEvent) -> None:
             log.info("runner stopped; re-queued %s", list(unfinished) or "none")
 
 
-__all__ = ["console", "demo", "runner", "sys"]
+__all__ = ["console", "demo", "prepare_console", "runner", "sys"]
