@@ -30,6 +30,7 @@ class Terminal:
     def tmux(self, *args: str) -> str:
         result = subprocess.run(
             ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            env=_environment(),
             capture_output=True,
             text=True,
             timeout=10,
@@ -44,6 +45,11 @@ class Terminal:
         self.tmux("send-keys", *keys)
         time.sleep(0.3)
 
+    def type(self, text: str) -> None:
+        """Types `text` as it is, not as key names."""
+        self.tmux("send-keys", "-l", text)
+        time.sleep(0.3)
+
     def pid(self) -> int:
         return int(self.tmux("display", "-p", "#{pane_pid}").strip())
 
@@ -52,6 +58,17 @@ class Terminal:
 
     def close(self) -> None:
         self.tmux("kill-server")
+
+
+def _environment() -> dict[str, str]:
+    # GNU readline, loaded into the test process, exports LINES and COLUMNS
+    # of the terminal it found (or 80x24) behind os.environ's back; left
+    # to the tmux server, they would fix the program's size at that.
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("LINES", "COLUMNS")
+    }
 
 
 def gemma_command(*args: str) -> str:
