@@ -8,6 +8,7 @@ writes to its terminal.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import re
 import signal
@@ -66,17 +67,17 @@ class Tab:
     def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         self.socket = socket
         self.written = ""
+        self.since = 0  # where the answer to the last key press may start
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
-    async def until(self, text: str, timeout: float = 30.0) -> str:
-        """Reads frames until `text` has been written; returns all since."""
-        start = len(self.written)
+    async def until(self, text: str, timeout: float = 30.0) -> None:
+        """Reads frames until `text` is written after the last key press."""
         async with asyncio.timeout(timeout):
-            while text not in self.written[start:]:
+            while text not in self.written[self.since :]:
                 message = await self.socket.receive()
                 if message.type != aiohttp.WSMsgType.BINARY:
                     raise AssertionError(f"the tab closed: {message.type!r}")
-                self.written += _ESCAPES.sub("", message.data.decode("utf-8"))
-        return self.written[start:]
+                self.written += _ESCAPES.sub("", self._decoder.decode(message.data))
 
     async def closed(self, timeout: float = 20.0) -> None:
         """Reads on until the server closes the tab, as a browser would."""
@@ -85,6 +86,7 @@ class Tab:
                 await self.socket.receive()
 
     async def press(self, key: str) -> None:
+        self.since = len(self.written)
         await self.socket.send_json(["stdin", key])
 
 
