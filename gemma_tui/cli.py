@@ -7,6 +7,7 @@ tracebacks are for bugs.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_console(sub, common)
+    _add_serve(sub, common)
     _add_simple(sub, common)
     _add_enqueue(sub, common)
     _add_reads(sub, common)
@@ -74,6 +76,42 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     sub.add_parser(
         "demo", parents=[common], help="sample imports on an embedded server"
     )
+
+
+def _add_serve(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="the console in a browser, on a loopback address only",
+    )
+    serve.add_argument(
+        "--host",
+        type=_loopback,
+        default="127.0.0.1",
+        help="loopback address to listen on (default 127.0.0.1)",
+    )
+    serve.add_argument("--port", type=_between(1, 65535), default=8000)
+    serve.add_argument(
+        "--allow-decisions",
+        action="store_true",
+        help="let the browser's consoles accept and decline (default: read-only)",
+    )
+    serve.add_argument(
+        "--as", dest="reviewer", help="role to decide as (with --allow-decisions)"
+    )
+
+
+def _loopback(text: str) -> str:
+    """A loopback address; anything else would put the console on a network."""
+    try:
+        address = ipaddress.ip_address("127.0.0.1" if text == "localhost" else text)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise argparse.ArgumentTypeError(
+            f"not a loopback address: {text!r} (reach serve through an SSH tunnel)"
+        )
+    return str(address)
 
 
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:

@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         return host(args, loaded.registry, loaded.problems)
     if command == "bench":
         return bench(args)
+    if command == "serve":
+        from gemma_tui.serve import serve
+
+        return serve(args)
     database = open_database(args.dsn, args.data_dir)
     try:
         handler = _HANDLERS[command]

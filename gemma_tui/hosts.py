@@ -38,7 +38,7 @@ def console(
 ) -> int:
     target = resolve(args.dsn, args.data_dir)
     reviewer: str | None = getattr(args, "reviewer", None)
-    reached = _prepare_console(target.dsn, reviewer)
+    reached = prepare_console(target.dsn, reviewer)
     watch_only = bool(getattr(args, "read_only", False))
     return _open_console(
         read_only(target.dsn) if watch_only else target.dsn,
@@ -51,7 +51,7 @@ def console(
     )
 
 
-def _prepare_console(dsn: str, reviewer: str | None) -> bool:
+def prepare_console(dsn: str, reviewer: str | None) -> bool:
     """Migrates and checks `--as`; False if the database is unreachable.
 
     The console is where an operator waits for a database to come back,
@@ -171,4 +171,4 @@ def _log_event(event: RunnerEvent) -> None:
             log.info("runner stopped; re-queued %s", list(unfinished) or "none")
 
 
-__all__ = ["console", "demo", "runner", "sys"]
+__all__ = ["console", "demo", "prepare_console", "runner", "sys"]

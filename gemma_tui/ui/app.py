@@ -210,7 +210,11 @@ class ConsoleApp(ReviewingApp):
             return
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
-        self._view.show_imports(shown, self._clock(), frozenset(self._marked))
+        self._view.show_imports(shown, self._clock(), frozenset(self._marks_shown()))
+
+    def _marks_shown(self) -> set[int]:
+        rows = (self._imports.get(number) for number in self._marked)
+        return {row.id for row in rows if row and self._filter.matches(row)}
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)

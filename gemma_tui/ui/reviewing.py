@@ -2,8 +2,8 @@
 
 `ConsoleApp` builds on this: it keeps `_imports` (the live imports the
 watcher read), `_view` (the overview) and `_show_imports`. A decision
-names the imports fixed when its confirmation opened: the marked ones, or
-else the highlighted one.
+names the imports fixed when its confirmation opened: the marked ones that
+show, or else the highlighted one. A mark the filter hides stays, unused.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ class ReviewingApp(App[None]):
 
     def _show_imports(self) -> None:
         """Shows the imports again, marks included."""
+        raise NotImplementedError
+
+    def _marks_shown(self) -> set[int]:
+        """The marked imports the operator can see: the only ones that a
+        decision may act on."""
         raise NotImplementedError
 
     def _forget_decided_marks(self) -> None:
@@ -90,9 +95,10 @@ class ReviewingApp(App[None]):
         self.push_screen(dialog, partial(self._confirmed, batch))
 
     def _chosen(self) -> list[ImportRow]:
-        """The marked imports, or else the highlighted one; says why none."""
-        if self._marked:
-            ids = sorted(self._marked, reverse=True)
+        """The marked imports shown, or else the highlighted one; says why
+        none."""
+        if marked := self._marks_shown():
+            ids = sorted(marked, reverse=True)
             return [self._imports[number] for number in ids]
         key = self._view.review.highlighted_key
         row = None if key is None else self._imports.get(int(key))
