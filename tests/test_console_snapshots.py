@@ -175,3 +175,24 @@ def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_matching_dialog_at_80x24(
+    snap_compare: Snap, conn: Connection, dsn: str
+) -> None:
+    """`/`, `kind:gm`, Enter, then `A`: a dialog with a green edge asks
+    "Accept all 3 pending imports the filter matches?", names the filter
+    kind:gm, the imports #5, #2 and #1, the kinds "gm (3)", the log counts
+    summed and what accepting does."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("slash", *"kind:gm", "enter")
+        await until(pilot, lambda: _review_rows(pilot) == 3)
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -320,6 +320,11 @@ class ConsoleApp(ReviewingApp):
             return bool(self.screen.query(FilterBar))
         if action == "show_history":
             return self.current_mode != HISTORY
+        if action in ("accept_matching", "decline_matching"):
+            # Only with a filter: without one, "all" is too easy to reach.
+            if self._read_only or not self._filter:
+                return False
+            return True if self.matching_pending() and not self._leaving else None
         if action in ("accept", "decline", "toggle_mark"):
             if self._read_only:
                 return False

@@ -77,9 +77,12 @@ def decision_dialog(row: ImportRow, accept: bool, registry: Registry) -> Confirm
     return Confirm(f"{verb.capitalize()} import #{row.id}?", details, verb, tone=tone)
 
 
-def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
+def batch_dialog(
+    rows: Sequence[ImportRow], accept: bool, *, matching: str = ""
+) -> Confirm:
     """Asks to accept or decline every import of `rows`, naming each id,
-    how many there are, their kinds and their log counts together."""
+    how many there are, their kinds and their log counts together;
+    `matching` is the filter that chose them, if one did."""
     verb = "accept" if accept else "decline"
     effect = (
         "Accepting publishes what each import staged."
@@ -87,7 +90,8 @@ def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
         else "Declining deletes what each import staged."
     )
     kinds = Counter(one_line(row.kind, 24) for row in rows)
-    details = [
+    details = [_field("Filter", one_line(matching))] if matching else []
+    details += [
         _field("Imports", ids_text(row.id for row in rows)),
         _field("Kinds", ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items()))),
         _field(
@@ -98,6 +102,10 @@ def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
     ]
     tone = "-accept" if accept else "-decline"
     question = f"{verb.capitalize()} these {len(rows)} imports?"
+    if matching:
+        which = "the 1 pending import" if len(rows) == 1 else f"all {len(rows)}"
+        which += "" if len(rows) == 1 else " pending imports"
+        question = f"{verb.capitalize()} {which} the filter matches?"
     return Confirm(question, details, verb, tone=tone)
 
 

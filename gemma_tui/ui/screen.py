@@ -41,6 +41,8 @@ class ConsoleScreen(Screen[None]):
         Binding("escape", "app.clear_filter", "Clear", id="clear_filter"),
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
+        Binding("A", "app.accept_matching", "Accept all", id="accept_matching"),
+        Binding("D", "app.decline_matching", "Decline all", id="decline_matching"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding(
             "shift+tab",
