@@ -21,9 +21,11 @@ from tests.pictures import HOSTILE, Snap, fill, picture_console, settled, until
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
-    counts and "… ago"; Running with #6 (gm, 1m 00s); Queued with #7 "due
+    counts and "… ago"; Running "(1 · 2 runners live)" with #6 (gm,
+    1m 00s); Queued with #7 "due
     now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
-    error and "51m 00s ago"; no Locks pane (it gives way at this height);
+    error and "51m 00s ago"; no Locks or Runners pane (they give way at
+    this height);
     the log at the bottom, newest line last; the footer names enter, tab,
     a, d and q. No pane overflows its cell."""
     fill(conn)
@@ -33,8 +35,10 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
 
 def test_main_screen_at_160x50(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 160x50, in three columns: Review, Running and Queued
-    side by side on top; Failed with #3 and Locks (gauge_measurements
-    exclusive and gauges shared, both held by #6) below them; the log
+    side by side on top; Failed with #3, Locks (gauge_measurements
+    exclusive and gauges shared, both held by #6) and Runners (gauge-host
+    "here" running 1, backup-host "gone", axis-host "live", each with its
+    uptime and pid) below them; the log
     across the bottom; every column heading and every log line reads in
     full, times in UTC."""
     fill(conn)
@@ -97,7 +101,8 @@ def _started(import_id: int) -> messages.ImportStarted:
 
 def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """Narrow but tall: two columns, Review | Running, Queued | Failed, then
-    the Locks pane across (it gives way only below 36 lines), the log at
+    Locks | Runners (they give way only below 36 lines; the Runners pane
+    shows host, jobs, here/gone/live and uptime, its pid cut), the log at
     the bottom."""
     fill(conn)
     app = picture_console(dsn)

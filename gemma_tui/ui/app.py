@@ -93,6 +93,7 @@ class ConsoleApp(ReviewingApp):
         self._filter = ImportFilter()
         self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
+        self._runner: Runner | None = None  # the hosted one, once started
         self._stop = threading.Event()
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
@@ -145,6 +146,7 @@ class ConsoleApp(ReviewingApp):
     def _run_hosted_runner(self) -> None:
         settings = self._runner_settings
         runner = Runner(self._dsn, self._kinds, settings, report=self._reported)
+        self._runner = runner
         try:
             runner.run(self._stop)
         finally:
@@ -195,6 +197,15 @@ class ConsoleApp(ReviewingApp):
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
         self._view.show_imports(shown, self._clock(), frozenset(self._marked))
+
+    def on_runners_refreshed(self, message: m.RunnersRefreshed) -> None:
+        self._view.show_runners(message.runners, self._clock(), self._runner_id())
+
+    def _runner_id(self) -> int | None:
+        return None if self._runner is None else self._runner.runner_id
+
+    def on_runners_unreadable(self, message: m.RunnersUnreadable) -> None:
+        self._view.runners.unreadable(message.reason)
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)

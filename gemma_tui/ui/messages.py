@@ -15,6 +15,7 @@ from textual.message import Message
 from gemma_tui.queue import events
 from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
+from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.ui.paging import Page, PageRequest
 
 # The watcher.
@@ -45,6 +46,25 @@ class FailuresRefreshed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FailuresRefreshed)
+
+
+class RunnersRefreshed(Message):
+    """The runners registered on the database, as read now."""
+
+    def __init__(self, runners: tuple[RunnerRow, ...]) -> None:
+        super().__init__()
+        self.runners = runners
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunnersRefreshed)
+
+
+class RunnersUnreadable(Message):
+    """The runners could not be read (say, this role may not); why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class LogLinesArrived(Message):

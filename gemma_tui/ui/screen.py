@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.ui.banner import Banner
 from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import LogPane
@@ -27,6 +28,7 @@ from gemma_tui.ui.panes import (
     LocksTable,
     QueuedTable,
     ReviewTable,
+    RunnersTable,
     RunningTable,
 )
 
@@ -61,10 +63,12 @@ class ConsoleScreen(Screen[None]):
         self.review = ReviewTable(id="review")
         self.failed = FailedTable(id="failed")
         self.locks = LocksTable(id="locks")
+        self.runners = RunnersTable(id="runners")
+        self.running = RunningTable(id="running")
         self.log_pane = LogPane(zone, id="log")
         self._tables: tuple[ImportsTable, ...] = (
             self.review,
-            RunningTable(id="running"),
+            self.running,
             QueuedTable(id="queued"),
             self.failed,
         )
@@ -76,6 +80,7 @@ class ConsoleScreen(Screen[None]):
         with Container(id="panes"):
             yield from self._tables
             yield self.locks
+            yield self.runners
             yield self.log_pane
         yield FilterBar(id="filter-bar")
         yield Footer(compact=True)
@@ -90,3 +95,10 @@ class ConsoleScreen(Screen[None]):
         self.review.marked = marked
         for table in self._tables:
             table.show(rows, now)
+
+    def show_runners(
+        self, runners: Iterable[RunnerRow], now: datetime, here: int | None
+    ) -> None:
+        rows = tuple(runners)
+        self.runners.show(rows, now, here)
+        self.running.count_runners(sum(row.live for row in rows))
