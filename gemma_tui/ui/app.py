@@ -36,6 +36,7 @@ from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
+from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
 from gemma_tui.ui.reviewing import ReviewingApp, any_pending
 from gemma_tui.ui.screen import ConsoleScreen
@@ -260,6 +261,7 @@ class ConsoleApp(ReviewingApp):
         return [
             ("Everywhere", [ConsoleApp]),
             ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            ("Log pane", [LogPane]),
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
             ("Import detail", [DetailScreen]),
