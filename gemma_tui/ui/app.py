@@ -37,8 +37,15 @@ from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
 from gemma_tui.ui.logpane import LogPane
-from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
-from gemma_tui.ui.reviewing import ReviewingApp, any_pending
+from gemma_tui.ui.operating import OperatingApp
+from gemma_tui.ui.panes import (
+    FailedTable,
+    ImportsTable,
+    KeyedTable,
+    QueuedTable,
+    ReviewTable,
+)
+from gemma_tui.ui.reviewing import any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
@@ -50,7 +57,7 @@ OVERVIEW = "overview"
 HISTORY = "history"
 
 
-class ConsoleApp(ReviewingApp):
+class ConsoleApp(OperatingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
     ENABLE_COMMAND_PALETTE = False
@@ -260,7 +267,11 @@ class ConsoleApp(ReviewingApp):
         """Where the console declares keys, for the help."""
         return [
             ("Everywhere", [ConsoleApp]),
-            ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            (
+                "Overview",
+                [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable, QueuedTable],
+            ),
+            ("Failed pane", [FailedTable]),
             ("Log pane", [LogPane]),
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
@@ -333,6 +344,13 @@ class ConsoleApp(ReviewingApp):
             return bool(self.screen.query(FilterBar))
         if action == "show_history":
             return self.current_mode != HISTORY
+        if action in ("retry_import", "cancel_import"):
+            return self._may_act(action)
+        if action in ("pause_runner", "resume_runner"):
+            paused = self.runner_paused()
+            if self._read_only or paused is None or self._leaving:
+                return False
+            return paused == (action == "resume_runner")
         if action in ("accept_matching", "decline_matching"):
             # Only with a filter: without one, "all" is too easy to reach.
             if self._read_only or not self._filter:
@@ -344,6 +362,10 @@ class ConsoleApp(ReviewingApp):
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
+
+    def _sub_title_now(self) -> str:
+        paused = self.runner_paused() is True
+        return _sub_title(self._run_runner, self._reviewer, self._read_only, paused)
 
     # The way out.
 
@@ -412,8 +434,11 @@ def _title(suffix: str) -> str:
     return f"gemma-tui · {suffix}" if suffix else "gemma-tui"
 
 
-def _sub_title(run_runner: bool, reviewer: str | None, read_only: bool) -> str:
+def _sub_title(
+    run_runner: bool, reviewer: str | None, read_only: bool, paused: bool = False
+) -> str:
     if read_only:
         return "read-only"
     mode = "runner on" if run_runner else "monitor only"
+    mode = "runner paused" if paused else mode
     return f"{mode} · deciding as {one_line(reviewer)}" if reviewer else mode

@@ -117,6 +117,47 @@ def ids_text(ids: Iterable[int], most: int = IDS_SHOWN) -> str:
     return f"{shown} and {rest} more" if rest > 0 else shown
 
 
+def retry_dialog(import_id: int, kind: str, user: str, registry: Registry) -> Confirm:
+    """Asks to queue the failed import `import_id` again, now."""
+    details = [
+        _field("Kind", _kind(kind, registry)),
+        _field("User", one_line(user)),
+        Content("A new import, due now, runs the same data as this user;"),
+        Content(f"#{import_id} stays failed. Both logs name you."),
+    ]
+    return Confirm(f"Retry import #{import_id} now?", details, "retry", tone="-quit")
+
+
+def cancel_dialog(
+    import_id: int, kind: str, user: str, due: str, registry: Registry
+) -> Confirm:
+    """Asks to cancel the queued import `import_id`; `due` says when it
+    would run."""
+    details = [
+        _field("Kind", _kind(kind, registry)),
+        _field("User", one_line(user)),
+        _field("Due", due),
+        Content("It will never run: it ends declined, signed by you,"),
+        Content("with a line in its log saying you cancelled it."),
+    ]
+    question = f"Cancel import #{import_id}?"
+    return Confirm(question, details, "cancel it", tone="-decline")
+
+
+def pause_dialog(pause: bool, running: int) -> Confirm:
+    """Asks to pause or resume this console's runner."""
+    if pause:
+        imports = "import runs" if running == 1 else "imports run"
+        details = [
+            Content("It takes no new imports until you resume it (p);"),
+            Content(f"the {running} {imports} on to the end."),
+            Content("Other runners on the database go on as before."),
+        ]
+        return Confirm("Pause this console's runner?", details, "pause", tone="-quit")
+    details = [Content("It takes due imports again.")]
+    return Confirm("Resume this console's runner?", details, "resume", tone="-quit")
+
+
 def quit_dialog(running: int, grace: float) -> Confirm:
     imports = "import is" if running == 1 else "imports are"
     them = "it" if running == 1 else "them"

@@ -90,6 +90,8 @@ class DetailScreen(Screen[None]):
         Binding("i", "toggle_level('info')", "Info", id="detail.info"),
         Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
         Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
+        Binding("r", "app.retry_import", "Retry now", id="detail.retry"),
+        Binding("c", "app.cancel_import", "Cancel import", id="detail.cancel"),
         Binding("tab", "app.focus_next", "Next pane", id="detail.next_pane"),
         Binding(
             "shift+tab",
@@ -162,6 +164,8 @@ class DetailScreen(Screen[None]):
 
     def on_detail_read(self, message: DetailRead) -> None:
         self.detail = detail = message.detail
+        # Retry and cancel come and go with the state.
+        self.app.refresh_bindings()
         now, zone = self._clock(), self._clock().tzinfo
         facts = describe.facts(detail, now, zone, self._registry)
         self.query_one("#facts", Static).update(facts)

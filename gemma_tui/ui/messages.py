@@ -155,6 +155,36 @@ class ImportChosen(Message):
         self.import_id = import_id
 
 
+# Operations on one import (see `operating`).
+
+
+class ImportRetried(Message):
+    """A failed import was queued again as `retry_id`."""
+
+    def __init__(self, import_id: int, retry_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.retry_id = retry_id
+
+
+class ImportCancelled(Message):
+    """A queued import was cancelled; it will not run."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+
+
+class ActionFailed(Message):
+    """An operation was refused or failed; `reason` says why, for a person."""
+
+    def __init__(self, action: str, import_id: int, reason: str) -> None:
+        super().__init__()
+        self.action = action
+        self.import_id = import_id
+        self.reason = reason
+
+
 # The hosted runner: one message per runner event, carrying the event.
 
 E = TypeVar("E")
@@ -186,6 +216,10 @@ class RunnerTroubled(_Reported[events.RunnerTrouble]):
     """The runner cannot reach the database; it keeps trying."""
 
 
+class RunnerPaused(_Reported[events.RunnerPaused]):
+    """The hosted runner was paused or resumed."""
+
+
 class RunnerStopped(_Reported[events.RunnerStopped]):
     """The runner has drained and stopped."""
 
@@ -203,6 +237,8 @@ def from_runner(event: events.RunnerEvent) -> Message:
             return LocksChanged(event)
         case events.RunnerTrouble():
             return RunnerTroubled(event)
+        case events.RunnerPaused():
+            return RunnerPaused(event)
         case events.RunnerStopped():
             return RunnerStopped(event)
 

@@ -160,6 +160,9 @@ class ImportsTable(KeyedTable):
 class QueuedTable(ImportsTable):
     TITLE = "Queued"
     STATES = ("queued",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "app.cancel_import", "Cancel", id="cancel"),
+    ]
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
@@ -251,6 +254,9 @@ class FailedTable(ImportsTable):
 
     TITLE = "Failed"
     STATES = ("failed",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "app.retry_import", "Retry now", id="retry"),
+    ]
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),

@@ -45,6 +45,8 @@ class ConsoleScreen(Screen[None]):
         Binding("d", "app.decline", "Decline", id="decline"),
         Binding("A", "app.accept_matching", "Accept all", id="accept_matching"),
         Binding("D", "app.decline_matching", "Decline all", id="decline_matching"),
+        Binding("p", "app.pause_runner", "Pause runner", show=False, id="pause"),
+        Binding("p", "app.resume_runner", "Resume runner", id="resume"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding(
             "shift+tab",
