@@ -15,7 +15,15 @@ from gemma_tui.ui import messages
 from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.keys import HelpScreen
 from gemma_tui.ui.panes import ReviewTable
-from tests.pictures import HOSTILE, Snap, fill, picture_console, settled, until
+from tests.pictures import (
+    HOSTILE,
+    RunBefore,
+    Snap,
+    fill,
+    picture_console,
+    settled,
+    until,
+)
 
 
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
@@ -200,4 +208,36 @@ def test_matching_dialog_at_80x24(
         await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
         await pilot.pause()
 
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _focus_and_press(pane: str, *keys: str) -> RunBefore:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        pilot.app.screen.query_one(pane).focus()
+        await pilot.press(*keys)
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    return run_before
+
+
+def test_retry_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`r` on the failed #3: a dialog asks "Retry import #3 now?", names
+    the kind with its description and the user, says a new import runs
+    the same data now while #3 stays failed, and that y / Enter retries."""
+    fill(conn)
+    app = picture_console(dsn)
+    run_before = _focus_and_press("#failed", "r")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_cancel_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`j`, `c` in Queued: a dialog with a red edge asks "Cancel import
+    #8?", names kind st, the user and "Due: due in 25m 00s", and says it
+    will never run and ends declined, signed by the operator; its last
+    line reads "y / Enter: cancel #8    n / Esc: keep it"."""
+    fill(conn)
+    app = picture_console(dsn)
+    run_before = _focus_and_press("#queued", "j", "c")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -36,12 +36,19 @@ class Confirm(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, question: str, details: list[Content], verb: str, *, tone: str
+        self,
+        question: str,
+        details: list[Content],
+        verb: str,
+        *,
+        tone: str,
+        refusal: str = "cancel",
     ) -> None:
         super().__init__()
         self._question = Content(question)
         self._details = details
         self._verb = verb
+        self._refusal = refusal  # what n and Escape do, in words
         self._tone = tone
 
     def compose(self) -> ComposeResult:
@@ -49,7 +56,7 @@ class Confirm(ModalScreen[bool]):
             yield Static(self._question, id="question")
             for line in self._details:
                 yield Static(line, classes="detail")
-            keys = f"y / Enter: {self._verb}    n / Esc: cancel"
+            keys = f"y / Enter: {self._verb}    n / Esc: {self._refusal}"
             yield Static(Content(keys), id="keys")
 
     def action_confirm(self) -> None:
@@ -141,7 +148,9 @@ def cancel_dialog(
         Content("with a line in its log saying you cancelled it."),
     ]
     question = f"Cancel import #{import_id}?"
-    return Confirm(question, details, "cancel it", tone="-decline")
+    return Confirm(
+        question, details, f"cancel #{import_id}", tone="-decline", refusal="keep it"
+    )
 
 
 def pause_dialog(pause: bool, running: int) -> Confirm:
