@@ -185,8 +185,9 @@ class ConsoleApp(OperatingApp):
             # footer is rebuilt only then, not on every refresh.
             self.refresh_bindings()
         detail = self._detail_shown()
-        if detail and before.get(detail.import_id) != self._imports.get(
-            detail.import_id
+        if detail and (
+            detail.waits
+            or before.get(detail.import_id) != self._imports.get(detail.import_id)
         ):
             detail.reload()
         if isinstance(self.screen, HistoryScreen):

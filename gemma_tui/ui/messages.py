@@ -16,6 +16,7 @@ from gemma_tui.queue import events
 from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
 from gemma_tui.queue.runners import RunnerRow
+from gemma_tui.queue.waiting import Waiting
 from gemma_tui.ui.paging import Page, PageRequest
 
 # The watcher.
@@ -100,11 +101,12 @@ class DatabaseReached(Message):
 
 
 class DetailRead(Message):
-    """One import, read in full."""
+    """One import, read in full; if queued, why it waits."""
 
-    def __init__(self, detail: ImportDetail) -> None:
+    def __init__(self, detail: ImportDetail, waiting: Waiting | None = None) -> None:
         super().__init__()
         self.detail = detail
+        self.waiting = waiting
 
 
 class DetailUnreadable(Message):
