@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
@@ -240,4 +241,23 @@ def test_cancel_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) 
     fill(conn)
     app = picture_console(dsn)
     run_before = _focus_and_press("#queued", "j", "c")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_palette_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """ctrl+p then `#7`: the palette lists "Open import #7 · gm, queued"
+    first, with "its detail" below it, over the dimmed overview."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+        await pilot.press("#", "7")
+        palette = pilot.app.screen
+        hits = palette.query_one(CommandList)
+        await until(pilot, lambda: hits.option_count > 0)
+        await pilot.pause(0.3)
+
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

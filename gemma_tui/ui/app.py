@@ -38,6 +38,7 @@ from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.operating import OperatingApp
+from gemma_tui.ui.palette import ConsoleCommands
 from gemma_tui.ui.panes import (
     FailedTable,
     ImportsTable,
@@ -60,8 +61,10 @@ HISTORY = "history"
 class ConsoleApp(OperatingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = {ConsoleCommands}  # noqa: RUF012 - Textual types it as a plain set
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The footer shows this key on its right; the help lists it here.
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="palette"),
         Binding("1", "show_overview", "Overview", show=False, id="overview"),
         Binding("2,h", "show_history", "History", id="history"),
         Binding("slash", "open_filter", "Filter", id="filter"),

@@ -80,6 +80,11 @@ class OperatingApp(ReviewingApp):
                 )
         return found
 
+    def known_import(self, import_id: int) -> str | None:
+        """`kind, state` of an import the console holds, if it does."""
+        found = self._find(import_id)
+        return None if found is None else f"{found.kind}, {found.state}"
+
     def chosen_import(self) -> int | None:
         """The import an action would act on now: the detail's, or the
         highlighted one of the focused pane."""
