@@ -35,8 +35,8 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
     now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
     error and "51m 00s ago"; no Locks or Runners pane (they give way at
     this height);
-    the log at the bottom, newest line last; the footer names enter, tab,
-    a, d and q. No pane overflows its cell."""
+    the log at the bottom, newest line last; the footer names enter,
+    space, a, d, history, filter, keys and q. No pane overflows its cell."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))

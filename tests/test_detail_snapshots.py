@@ -104,7 +104,7 @@ def test_detail_of_a_pending_import_at_80x24(
     apart", the chain "#1 → #2 → #3 (this one)" and the log counts; the
     log below shows three lines, the warning's level word highlighted and
     the hostile text literal with its escape sequence gone. No errors pane.
-    The footer names Back, Info, Warnings, Errors, Next pane."""
+    The footer names Panes (tab), Back, Info, Warnings, Errors."""
     fill_chain(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened(3))

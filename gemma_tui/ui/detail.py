@@ -92,9 +92,9 @@ class DetailScreen(Screen[None]):
         Binding("i", "toggle_level('info')", "Info", id="detail.info"),
         Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
         Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
-        Binding("r", "app.retry_import", "Retry now", id="detail.retry"),
-        Binding("c", "app.cancel_import", "Cancel import", id="detail.cancel"),
-        Binding("tab", "app.focus_next", "Next pane", id="detail.next_pane"),
+        Binding("r", "app.retry_import", "Retry", id="detail.retry"),
+        Binding("c", "app.cancel_import", "Cancel", id="detail.cancel"),
+        Binding("tab", "app.focus_next", "Panes", id="detail.next_pane"),
         Binding(
             "shift+tab",
             "app.focus_previous",
@@ -134,7 +134,7 @@ class DetailScreen(Screen[None]):
             yield DetailLog(id="detail-log")
             with VerticalScroll(id="detail-errors"):
                 yield Static(id="errors")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#detail-facts").border_title = Content(

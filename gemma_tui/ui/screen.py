@@ -43,8 +43,18 @@ class ConsoleScreen(Screen[None]):
         Binding("escape", "app.clear_filter", "Clear", id="clear_filter"),
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
-        Binding("A", "app.accept_matching", "Accept all", id="accept_matching"),
-        Binding("D", "app.decline_matching", "Decline all", id="decline_matching"),
+        # Off the footer, which has no room for them at 80 columns; the
+        # help and the palette list them.
+        Binding(
+            "A", "app.accept_matching", "Accept all", show=False, id="accept_matching"
+        ),
+        Binding(
+            "D",
+            "app.decline_matching",
+            "Decline all",
+            show=False,
+            id="decline_matching",
+        ),
         Binding("p", "app.pause_runner", "Pause runner", show=False, id="pause"),
         Binding("p", "app.resume_runner", "Resume runner", id="resume"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
@@ -85,7 +95,7 @@ class ConsoleScreen(Screen[None]):
             yield self.runners
             yield self.log_pane
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def count_failures(self, total: int, window: timedelta) -> None:
         self.failed.counted(total, window)
