@@ -18,7 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from textual.app import ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.db import Connection
@@ -193,8 +195,9 @@ class ConsoleApp(OperatingApp):
             or before.get(detail.import_id) != self._imports.get(detail.import_id)
         ):
             detail.reload()
-        if isinstance(self.screen, HistoryScreen):
-            self.screen.table.reread()
+        shown = self._top_screen()
+        if isinstance(shown, HistoryScreen):
+            shown.table.reread()
 
     def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
         self._failed = message.imports
@@ -226,8 +229,16 @@ class ConsoleApp(OperatingApp):
             detail.reload()
 
     def _detail_shown(self) -> DetailScreen | None:
-        screen = self.screen
+        screen = self._top_screen()
         return screen if isinstance(screen, DetailScreen) else None
+
+    def _top_screen(self) -> Screen[object] | None:
+        # The watcher's messages still arrive while the App is taken down,
+        # when no screen is left.
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)
