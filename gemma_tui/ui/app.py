@@ -39,7 +39,7 @@ from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
 from gemma_tui.ui.logpane import LogPane
-from gemma_tui.ui.operating import OperatingApp
+from gemma_tui.ui.operating import OPERATIONS, OperatingApp
 from gemma_tui.ui.palette import ConsoleCommands
 from gemma_tui.ui.panes import (
     FailedTable,
@@ -359,13 +359,8 @@ class ConsoleApp(OperatingApp):
             return bool(self.screen.query(FilterBar))
         if action == "show_history":
             return self.current_mode != HISTORY
-        if action in ("retry_import", "cancel_import"):
-            return self._may_act(action)
-        if action in ("pause_runner", "resume_runner"):
-            paused = self.runner_paused()
-            if self._read_only or paused is None or self._leaving:
-                return False
-            return paused == (action == "resume_runner")
+        if action in OPERATIONS:
+            return self.may_operate(action)
         if action in ("accept_matching", "decline_matching"):
             # Only with a filter: without one, "all" is too easy to reach.
             if self._read_only or not self._filter:

@@ -29,6 +29,8 @@ from gemma_tui.ui.reviewing import ReviewingApp
 
 # The state each action needs.
 NEEDS = {"retry": "failed", "cancel": "queued"}
+# The App's actions this module decides on (see `may_operate`).
+OPERATIONS = ("retry_import", "cancel_import", "pause_runner", "resume_runner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +51,13 @@ class OperatingApp(ReviewingApp):
     _read_only: bool
     _clock: Callable[[], datetime]
 
-    def _may_act(self, action: str) -> bool:
+    def may_operate(self, action: str) -> bool:
+        """Whether one of `OPERATIONS` applies now."""
         if self._read_only or self._leaving:
             return False
+        if action in ("pause_runner", "resume_runner"):
+            paused = self.runner_paused()
+            return paused is not None and paused == (action == "resume_runner")
         screen = self.screen
         if isinstance(screen, DetailScreen):
             # Offered only where it applies: retry on a failed import,
