@@ -45,6 +45,15 @@ class RunnerTrouble:
 
 
 @dataclass(frozen=True, slots=True)
+class RunnerPaused:
+    """The runner stopped (`paused`) or went back to (not `paused`) taking
+    new imports; those running go on either way."""
+
+    paused: bool
+    by: str  # who asked, for the record
+
+
+@dataclass(frozen=True, slots=True)
 class RunnerStopped:
     unfinished: tuple[int, ...]
 
@@ -55,5 +64,6 @@ RunnerEvent = (
     | ImportFinished
     | LocksChanged
     | RunnerTrouble
+    | RunnerPaused
     | RunnerStopped
 )

@@ -37,6 +37,7 @@ from gemma_tui.queue.events import (
     ImportStarted,
     LocksChanged,
     RunnerEvent,
+    RunnerPaused,
     RunnerStarted,
     RunnerStopped,
     RunnerTrouble,
@@ -108,6 +109,7 @@ class Runner:
         self._running_kinds: Counter[str] = Counter()
         self._guard = threading.Lock()
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._next_tending = 0.0
 
     @property
@@ -170,6 +172,22 @@ class Runner:
             smtp=self.settings.smtp,
         )
 
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def pause(self, by: str) -> None:
+        """Takes no new imports until `resume`; those running go on."""
+        self._paused.set()
+        log.info("paused by %s", by, extra={"action": "pause"})
+        self.report(RunnerPaused(True, by))
+
+    def resume(self, by: str) -> None:
+        self._paused.clear()
+        log.info("resumed by %s", by, extra={"action": "resume"})
+        self.report(RunnerPaused(False, by))
+        self._wake.set()
+
     def running(self) -> list[int]:
         with self._guard:
             return sorted(self._threads)
@@ -184,7 +202,7 @@ class Runner:
         runner may wait for a wake-up before it looks again: 0 if it started
         one, less than the poll interval if an import comes due sooner."""
         poll = self.settings.poll_interval
-        if len(self.running()) >= self.settings.max_running:
+        if self.paused or len(self.running()) >= self.settings.max_running:
             return poll
         kinds = [
             name for name, deps in self._deps.items() if self.locks.available(deps)

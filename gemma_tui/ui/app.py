@@ -18,7 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from textual.app import ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.db import Connection
@@ -36,8 +38,17 @@ from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
-from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
-from gemma_tui.ui.reviewing import ReviewingApp, any_pending
+from gemma_tui.ui.logpane import LogPane
+from gemma_tui.ui.operating import OPERATIONS, OperatingApp
+from gemma_tui.ui.palette import ConsoleCommands
+from gemma_tui.ui.panes import (
+    FailedTable,
+    ImportsTable,
+    KeyedTable,
+    QueuedTable,
+    ReviewTable,
+)
+from gemma_tui.ui.reviewing import any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
 from gemma_tui.ui.watch import Watcher
@@ -49,11 +60,13 @@ OVERVIEW = "overview"
 HISTORY = "history"
 
 
-class ConsoleApp(ReviewingApp):
+class ConsoleApp(OperatingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = {ConsoleCommands}  # noqa: RUF012 - Textual types it as a plain set
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The footer shows this key on its right; the help lists it here.
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="palette"),
         Binding("1", "show_overview", "Overview", show=False, id="overview"),
         Binding("2,h", "show_history", "History", id="history"),
         Binding("slash", "open_filter", "Filter", id="filter"),
@@ -97,6 +110,7 @@ class ConsoleApp(ReviewingApp):
         self._filter = ImportFilter()
         self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
+        self._runner: Runner | None = None  # the hosted one, once started
         self._stop = threading.Event()
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
@@ -161,6 +175,7 @@ class ConsoleApp(ReviewingApp):
     def _run_hosted_runner(self) -> None:
         settings = self._runner_settings
         runner = Runner(self._dsn, self._kinds, settings, report=self._reported)
+        self._runner = runner
         try:
             runner.run(self._stop)
         finally:
@@ -191,12 +206,14 @@ class ConsoleApp(ReviewingApp):
             # footer is rebuilt only then, not on every refresh.
             self.refresh_bindings()
         detail = self._detail_shown()
-        if detail and before.get(detail.import_id) != self._imports.get(
-            detail.import_id
+        if detail and (
+            detail.waits
+            or before.get(detail.import_id) != self._imports.get(detail.import_id)
         ):
             detail.reload()
-        if isinstance(self.screen, HistoryScreen):
-            self.screen.table.reread()
+        shown = self._top_screen()
+        if isinstance(shown, HistoryScreen):
+            shown.table.reread()
 
     def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
         self._failed = message.imports
@@ -216,6 +233,15 @@ class ConsoleApp(ReviewingApp):
         rows = (self._imports.get(number) for number in self._marked)
         return {row.id for row in rows if row and self._filter.matches(row)}
 
+    def on_runners_refreshed(self, message: m.RunnersRefreshed) -> None:
+        self._view.show_runners(message.runners, self._clock(), self._runner_id())
+
+    def _runner_id(self) -> int | None:
+        return None if self._runner is None else self._runner.runner_id
+
+    def on_runners_unreadable(self, message: m.RunnersUnreadable) -> None:
+        self._view.runners.unreadable(message.reason)
+
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
         detail = self._detail_shown()
@@ -223,8 +249,16 @@ class ConsoleApp(ReviewingApp):
             detail.reload()
 
     def _detail_shown(self) -> DetailScreen | None:
-        screen = self.screen
+        screen = self._top_screen()
         return screen if isinstance(screen, DetailScreen) else None
+
+    def _top_screen(self) -> Screen[object] | None:
+        # The watcher's messages still arrive while the App is taken down,
+        # when no screen is left.
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)
@@ -268,7 +302,12 @@ class ConsoleApp(ReviewingApp):
         """Where the console declares keys, for the help."""
         return [
             ("Everywhere", [ConsoleApp]),
-            ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            (
+                "Overview",
+                [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable, QueuedTable],
+            ),
+            ("Failed pane", [FailedTable]),
+            ("Log pane", [LogPane]),
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
             ("Import detail", [DetailScreen]),
@@ -340,12 +379,23 @@ class ConsoleApp(ReviewingApp):
             return bool(self.screen.query(FilterBar))
         if action == "show_history":
             return self.current_mode != HISTORY
+        if action in OPERATIONS:
+            return self.may_operate(action)
+        if action in ("accept_matching", "decline_matching"):
+            # Only with a filter: without one, "all" is too easy to reach.
+            if self._read_only or not self._filter:
+                return False
+            return True if self.matching_pending() and not self._leaving else None
         if action in ("accept", "decline", "toggle_mark"):
             if self._read_only:
                 return False
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
+
+    def _sub_title_now(self) -> str:
+        paused = self.runner_paused() is True
+        return _sub_title(self._run_runner, self._reviewer, self._read_only, paused)
 
     # The way out.
 
@@ -414,8 +464,11 @@ def _title(suffix: str) -> str:
     return f"gemma-tui · {suffix}" if suffix else "gemma-tui"
 
 
-def _sub_title(run_runner: bool, reviewer: str | None, read_only: bool) -> str:
+def _sub_title(
+    run_runner: bool, reviewer: str | None, read_only: bool, paused: bool = False
+) -> str:
     if read_only:
         return "read-only"
     mode = "runner on" if run_runner else "monitor only"
+    mode = "runner paused" if paused else mode
     return f"{mode} · deciding as {one_line(reviewer)}" if reviewer else mode

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from gemma_tui.queue.imports import ImportRow, LogLine
 from gemma_tui.queue.locks import Holding
+from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.text import one_line
 
 # Widest a name from the database may make a column; longer ones end in "…".
@@ -101,6 +102,19 @@ def failed(row: ImportRow, now: datetime) -> Cells:
 def holding(lock: Holding) -> Cells:
     holders = ", ".join(f"#{number}" for number in lock.holders)
     return (literal(lock.resource), Text(holders), Text(lock.mode))
+
+
+def runner(row: RunnerRow, now: datetime, here: bool) -> Cells:
+    # Words, not colour: a runner that is gone says so.
+    state = "here" if here else ("live" if row.live else "gone")
+    return (
+        literal(row.host),
+        count(row.running),
+        Text(state),
+        Text(duration((now - row.started).total_seconds())),
+        Text(str(row.pid)),
+        Text(str(row.id), no_wrap=True),
+    )
 
 
 def log_line(line: LogLine, zone: tzinfo | None) -> str:

@@ -152,3 +152,28 @@ SELECT (SELECT min(id) FROM import.imports),
 
 -- name: limit_statements
 SELECT set_config('statement_timeout', %(milliseconds)s, false);
+
+-- name: waiting_place
+-- A queued import, the database's clock, and how many due imports come
+-- before it in the claim's order (review imports first, then the oldest).
+WITH me AS (
+    SELECT i.id, i.due, i.enqueued, right(i.kind, 7) = '#review' AS review
+    FROM import.imports i
+    WHERE i.id = %(id)s AND i.state = 'queued'
+)
+SELECT me.due, CURRENT_TIMESTAMP,
+       (SELECT count(*) FROM import.imports i
+        WHERE i.state = 'queued'
+          AND i.due <= CURRENT_TIMESTAMP + interval '5 seconds'
+          AND i.id <> me.id
+          AND ((right(i.kind, 7) = '#review') > me.review
+               OR ((right(i.kind, 7) = '#review') = me.review
+                   AND (i.enqueued, i.id) < (me.enqueued, me.id))))
+FROM me;
+
+-- name: running_kinds
+-- What runs now, and since when (the claim set `changed`).
+SELECT i.id, i.kind, i.changed
+FROM import.imports i
+WHERE i.state = 'running'
+ORDER BY i.changed, i.id;
