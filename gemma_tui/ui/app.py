@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -40,7 +40,7 @@ from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
 from gemma_tui.ui.reviewing import ReviewingApp, any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
-from gemma_tui.ui.watch import Watcher
+from gemma_tui.ui.watch import Watcher, WatchSettings
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
@@ -76,8 +76,17 @@ class ConsoleApp(ReviewingApp):
         title_suffix: str = "",
         read_only: bool = False,
         schema_unchecked: bool = False,
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        watch_settings: WatchSettings | None = None,
     ) -> None:
         super().__init__(dsn, registry, reviewer)
+        # Keys remapped by binding id (the help lists the ids).
+        self._remapped = dict(keymap or {})
+        self.set_keymap(self._remapped)
+        if theme is not None:
+            self.theme = theme
+        self._watch_settings = watch_settings
         # Read-only: the keys that change things are gone, and the sessions
         # (whose dsn the host made read-only) could not change them anyway.
         self._read_only = read_only
@@ -131,7 +140,11 @@ class ConsoleApp(ReviewingApp):
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
         watcher = Watcher(
-            self._dsn, self.post_message, clock=self._clock, prepare=self._prepare
+            self._dsn,
+            self.post_message,
+            self._watch_settings,
+            clock=self._clock,
+            prepare=self._prepare,
         )
         watcher.run(closing)
 
@@ -241,7 +254,8 @@ class ConsoleApp(ReviewingApp):
         return self._history
 
     def action_show_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(self.key_scopes())))
+        rows = key_rows(self.key_scopes(), self._remapped)
+        self.push_screen(HelpScreen(rows))
 
     @staticmethod
     def key_scopes() -> Scopes:
