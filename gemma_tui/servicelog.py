@@ -25,6 +25,7 @@ from gemma_tui.queue.events import (
     RunnerStopped,
     RunnerTrouble,
 )
+from gemma_tui.queue.runner import GONE
 
 SERVICE = "gemma_tui.service"
 
@@ -34,22 +35,26 @@ log = logging.getLogger(SERVICE)
 def report(event: RunnerEvent) -> None:
     """The runner's report hook: logs what the event says happened."""
     match event:
-        case RunnerStarted():
+        case RunnerStarted(requeued=numbers):
             say("started")
+            _requeued(numbers, GONE)
         case ImportStarted(import_id=number, kind=kind, username=user):
             say("claimed", number, kind=kind, user=user)
         case ImportFinished(import_id=number, kind=kind, state=state, retry_id=retry):
             level = logging.WARNING if state == "failed" else logging.INFO
             say(state, number, level, kind=kind, retry=retry)
         case ImportsRequeued(import_ids=numbers, reason=reason):
-            for number in numbers:
-                say("requeued", number, logging.WARNING, reason=reason)
+            _requeued(numbers, reason)
         case RunnerTrouble(message=message):
             say("trouble", None, logging.WARNING, message=message)
         case RunnerStopped(unfinished=numbers):
-            for number in numbers:
-                say("requeued", number, reason="still running at the end of drain")
+            _requeued(numbers, "still running when the drain grace ended")
             say("stopped")
+
+
+def _requeued(numbers: tuple[int, ...], reason: str) -> None:
+    for number in numbers:
+        say("requeued", number, logging.WARNING, reason=reason)
 
 
 def say(

@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 
 _Q = load("queue")
 
+# Why imports left running are queued again.
+GONE = "its runner is gone"
+
 # Seconds an idle runner waits at most before it looks whether to stop.
 _STOP_CHECK = 0.25
 
@@ -280,8 +283,6 @@ class Runner:
                 import_id,
                 extra={"import_id": import_id, "action": "requeued"},
             )
-        if requeued:
-            self.report(ImportsRequeued(requeued, "its runner is gone"))
         return requeued
 
     def _tend(self) -> None:
@@ -293,7 +294,8 @@ class Runner:
             return
         self._next_tending = now + self.settings.recover_interval
         self.control.heartbeat()
-        self._recover()
+        if requeued := self._recover():
+            self.report(ImportsRequeued(requeued, GONE))
 
     def _drain(self) -> None:
         with self._guard:

@@ -73,6 +73,10 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self._rows = list(rows)
 
+    @property
+    def rows(self) -> list[KeyRow]:
+        return list(self._rows)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static(Content("Keys"), id="help-title")
