@@ -171,7 +171,9 @@ def load(
     values |= _from_environment(environ)
     for name, value in (options or {}).items():
         if value is not None:
-            values[name] = (value, _option(name))
+            # Options are checked as the file is: one set of bounds.
+            checked = _checked(_BY_NAME[name], value, _option(name))
+            values[name] = (checked, _option(name))
     return _build(values, keys, where if found else None)
 
 
@@ -392,5 +394,7 @@ def _toml_text(text: str) -> str:
 
 
 def _toml_key(name: str) -> str:
-    bare = name.replace("_", "").replace("-", "").replace(".", "")
+    # Quoted unless bare: a bare `history.down` would be a nested table,
+    # which clashes with a `history` key beside it.
+    bare = name.replace("_", "").replace("-", "")
     return name if bare.isascii() and bare.isalnum() else _toml_text(name)

@@ -201,7 +201,7 @@ def test_config_shows_every_setting_with_secrets_masked(tmp_path: Path) -> None:
     # What it prints is a configuration file that reads back the same.
     shown = tomllib.loads(out)
     assert shown["smtp"]["user"] == "mailer"
-    assert shown["keys"] == {"accept": "y", "history": {"down": "ctrl+j"}}
+    assert shown["keys"] == {"accept": "y", "history.down": "ctrl+j"}
     again = config.load(write(tmp_path / "again.toml", out), {}, {})
     assert again.keymap == {"accept": "y", "history.down": "ctrl+j"}
     assert again.runner.concurrency == 4
@@ -231,3 +231,13 @@ async def test_a_key_remapped_in_the_file_changes_the_console(
         assert isinstance(shown, HelpScreen)
         rows = {row.id: row.keys for row in shown.rows}
         assert rows["history"] == ("x",)
+
+
+def test_the_example_in_the_readme_is_a_good_file(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    loaded = config.load(write(tmp_path / "c.toml", example), {}, {})
+    keymap, theme = checked_console(loaded)
+    assert keymap["history.down"] == "down,j,ctrl+n"
+    assert theme == "textual-dark"
+    assert loaded.runner.drain_grace == 30.0
