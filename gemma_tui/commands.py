@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         from gemma_tui import hosts
 
         host: _Host = getattr(hosts, command)
-        return host(args, config, loaded.registry)
+        return host(args, config, loaded.registry, loaded.problems)
     if command == "bench":
         return bench(args, config.database)
     where = config.database
@@ -310,7 +310,7 @@ _ALL_STATES = (
 
 _KINDS_HEADER = ("kind", "review", "exclusive", "shared", "package", "description")
 
-_Host = Callable[[argparse.Namespace, Config, Registry], int]
+_Host = Callable[[argparse.Namespace, Config, Registry, tuple[str, ...]], int]
 _Handler = Callable[[argparse.Namespace, Database, Registry], int]
 
 _HANDLERS: dict[str, _Handler] = {

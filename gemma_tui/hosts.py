@@ -25,7 +25,12 @@ from gemma_tui.session import bring_up_to_date, open_database
 log = logging.getLogger(__name__)
 
 
-def console(args: argparse.Namespace, config: Config, kinds: Registry) -> int:
+def console(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
     where = config.database
     target = resolve(where.dsn, where.data_dir, config.origin("database.dsn"))
     reviewer: str | None = getattr(args, "reviewer", None)
@@ -39,6 +44,7 @@ def console(args: argparse.Namespace, config: Config, kinds: Registry) -> int:
         reviewer=reviewer,
         watch_only=watch_only,
         schema_unchecked=not reached,
+        notices=notices,
     )
 
 
@@ -61,7 +67,12 @@ def _prepare_console(dsn: str, reviewer: str | None) -> bool:
     return True
 
 
-def demo(args: argparse.Namespace, config: Config, kinds: Registry) -> int:
+def demo(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
     from gemma_tui.demo import prepare
 
     if args.dsn:
@@ -70,12 +81,25 @@ def demo(args: argparse.Namespace, config: Config, kinds: Registry) -> int:
     prepare(database.conn, kinds)
     database.conn.close()
     return _open_console(
-        database.dsn, kinds, config, run_runner=True, reviewer="demo_reviewer"
+        database.dsn,
+        kinds,
+        config,
+        run_runner=True,
+        reviewer="demo_reviewer",
+        notices=notices,
     )
 
 
-def runner(args: argparse.Namespace, config: Config, kinds: Registry) -> int:
-    """Runs imports until SIGTERM or SIGINT, then drains and exits."""
+def runner(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
+    """Runs imports until SIGTERM or SIGINT, then drains and exits.
+
+    `notices` (kind plugins skipped) are on stderr already.
+    """
     from gemma_tui import servicelog
 
     servicelog.log_to_stderr(config.runner.log_format)
@@ -119,6 +143,7 @@ def _open_console(
     reviewer: str | None,
     watch_only: bool = False,
     schema_unchecked: bool = False,
+    notices: tuple[str, ...] = (),
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
     from gemma_tui.ui.settings import checked_console, watch_settings
@@ -136,6 +161,7 @@ def _open_console(
         keymap=keymap,
         theme=theme,
         watch_settings=watch_settings(config.console),
+        notices=notices,
     )
     try:
         app.run()

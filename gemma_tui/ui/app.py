@@ -79,6 +79,7 @@ class ConsoleApp(ReviewingApp):
         keymap: Mapping[str, str] | None = None,
         theme: str | None = None,
         watch_settings: WatchSettings | None = None,
+        notices: tuple[str, ...] = (),
     ) -> None:
         super().__init__(dsn, registry, reviewer)
         # Keys remapped by binding id (the help lists the ids).
@@ -87,6 +88,9 @@ class ConsoleApp(ReviewingApp):
         if theme is not None:
             self.theme = theme
         self._watch_settings = watch_settings
+        # What went wrong before the screen existed (kind plugins skipped):
+        # stderr is hidden behind the screen, so the log pane says it.
+        self._notices = notices
         # Read-only: the keys that change things are gone, and the sessions
         # (whose dsn the host made read-only) could not change them anyway.
         self._read_only = read_only
@@ -118,10 +122,22 @@ class ConsoleApp(ReviewingApp):
         if not self._run_runner:
             self._view.locks.without_runner()
         self._catch_signals()
+        self._tell_notices()
         self.set_interval(1.0, self._show_imports)
         self._start("watcher", self._watch)
         if not self._schema_unchecked:
             self._start_runner()
+
+    def _tell_notices(self) -> None:
+        for notice in self._notices:
+            self._view.log_pane.notice(self._clock(), "warn", notice)
+        if self._notices:
+            count = len(self._notices)
+            self.notify(
+                f"{count} problem(s) at start; see the log pane",
+                severity="warning",
+                timeout=15,
+            )
 
     def _start_runner(self) -> None:
         if self._run_runner and not self._stop.is_set() and self._runner_done.is_set():

@@ -112,3 +112,9 @@ def log_line(line: LogLine, zone: tzinfo | None) -> str:
     stamp = line.time.astimezone(zone).strftime("%H:%M:%S")
     level = line.level.ljust(LEVEL_WIDTH)
     return f"{stamp} #{line.import_id} {level} {one_line(line.message)}"
+
+
+def console_line(when: datetime, level: str, text: str, zone: tzinfo | None) -> str:
+    """A line of the console's own in the log pane, shaped as `log_line`."""
+    stamp = when.astimezone(zone).strftime("%H:%M:%S")
+    return f"{stamp} console {level.ljust(LEVEL_WIDTH)} {one_line(text)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from rich.highlighter import Highlighter
@@ -22,8 +22,9 @@ from gemma_tui.ui import cells
 
 MAX_LINES = 1000
 
-# The level word sits after the time and the import id (see cells.log_line).
-_LEVEL = re.compile(r"^\S+ #\d+ (warn|error)\b")
+# The level word sits after the time and the import id (see cells.log_line),
+# or after the word `console` on the console's own lines.
+_LEVEL = re.compile(r"^\S+ (?:#\d+|console) (warn|error)\b")
 
 
 class Levels(Highlighter):
@@ -80,6 +81,13 @@ class LogPane(Log):
         following = self.is_vertical_scroll_end
         self.write_lines([cells.log_line(line, self._zone) for line in lines])
         self._unseen = 0 if following else self._unseen + len(lines)
+        self._retitle()
+
+    def notice(self, when: datetime, level: str, text: str) -> None:
+        """A line of the console's own, about no import."""
+        following = self.is_vertical_scroll_end
+        self.write_line(cells.console_line(when, level, text, self._zone))
+        self._unseen = 0 if following else self._unseen + 1
         self._retitle()
 
     def unavailable(self, reason: str) -> None:
