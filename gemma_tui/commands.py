@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gemma_tui.config import Config, DatabaseConfig, as_toml
+from gemma_tui.config import Config, DatabaseConfig
 from gemma_tui.db import Connection
 from gemma_tui.errors import GemmaError
 from gemma_tui.kinds import LoadedKinds, load_kinds
@@ -27,8 +27,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 def run(args: argparse.Namespace, config: Config) -> int:
     command = args.command or "console"
     if command == "config":
-        print(as_toml(config), end="")
-        return 0
+        return show_config(config)
     if command == "status":
         from gemma_tui.status import status
 
@@ -53,6 +52,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return handler(args, database, loaded.registry)
     finally:
         database.conn.close()
+
+
+def show_config(config: Config) -> int:
+    """Prints the settings in effect, once the console's are checked too."""
+    from gemma_tui.configtext import as_toml
+    from gemma_tui.ui.settings import checked_console
+
+    checked_console(config)
+    print(as_toml(config), end="")
+    return 0
 
 
 def bench(args: argparse.Namespace, where: DatabaseConfig) -> int:

@@ -107,7 +107,7 @@ BAD_FILES = [
     ("[runner\n", "not valid TOML", "line 1"),
     ("[runer]\n", "[runer]", "unknown section"),
     ("[runner]\nspeed = 1\n", "runner.speed", "unknown setting"),
-    ("[runner]\nconcurrency = 'four'\n", "runner.concurrency", "whole number"),
+    ("[runner]\nconcurrency = 'four'\n", "runner.concurrency", "number, not 'four'"),
     ("[runner]\nconcurrency = true\n", "runner.concurrency", "whole number"),
     ("[runner]\nconcurrency = 0\n", "runner.concurrency", "1 to 1000"),
     ("[runner]\nlog_format = 'xml'\n", "runner.log_format", "text, json"),
@@ -120,13 +120,15 @@ BAD_FILES = [
 ]
 
 
+@pytest.mark.parametrize("command", ["console", "config"])
 @pytest.mark.parametrize(("text", "key", "problem"), BAD_FILES)
 def test_a_bad_file_is_one_line_naming_file_key_and_problem(
-    tmp_path: Path, text: str, key: str, problem: str
+    tmp_path: Path, text: str, key: str, problem: str, command: str
 ) -> None:
+    """The console checks its keys and theme before it takes the terminal;
+    `config` checks them too, so that it can vet a file."""
     path = write(tmp_path / "bad.toml", text)
-    # The console checks its keys and theme before it takes the terminal.
-    result = gemma("--config", str(path), "console")
+    result = gemma("--config", str(path), command)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     line = result.stderr
