@@ -58,7 +58,7 @@ class SmtpConfig:
     timeout: float = 10.0
 
     def settings(self) -> SmtpSettings | None:
-        if self.host is None:
+        if not self.host:
             return None
         return SmtpSettings(
             self.host,
