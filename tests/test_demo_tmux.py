@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -60,14 +61,19 @@ class Terminal:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    directory = tmp_path / "pgdata"
-    yield directory
-    # A console killed with its terminal leaves the embedded server up.
-    pid_file = directory / "postmaster.pid"
-    if pid_file.exists():
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: a pytest starting meanwhile (another
+    # checkout's, say) makes its base directory private again, and the
+    # server, which runs as its own user, could then not be stopped.
+    with tempfile.TemporaryDirectory(prefix="gemma-tui-demo-") as parent:
+        directory = Path(parent) / "pgdata"
+        yield directory
+        # A console killed with its terminal leaves the embedded server up.
+        pid_file = directory / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+            wait_until(lambda: not pid_file.exists(), timeout=30)
 
 
 def gemma_json(data_dir: Path, *args: str) -> object:

@@ -294,7 +294,7 @@ class ConsoleApp(ReviewingApp):
 
     def on_filter_written(self, message: m.FilterWritten) -> None:
         try:
-            found = parse(message.text)
+            found = parse(message.text, self._kinds)
         except BadFilter as error:
             self.notify(str(error), title="Filter", severity="error", markup=False)
             return
