@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gemma_tui import __version__, commands
+from gemma_tui import __version__, commands, config
+from gemma_tui.config import LOG_FORMATS
 from gemma_tui.errors import GemmaError
 
 EXIT_USAGE = 2
@@ -34,6 +35,13 @@ def _common(default: object) -> _Parser:
         type=Path,
         default=default,
         help="directory of the embedded PostgreSQL",
+    )
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help="configuration file (default: config.toml in the user's config dir)",
     )
     return common
 
@@ -122,7 +130,23 @@ def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         metavar="N",
         help="imports run at once (default: the number of CPUs)",
     )
+    runner.add_argument(
+        "--grace",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long a stopping runner waits for running imports",
+    )
+    runner.add_argument(
+        "--log-format", choices=LOG_FORMATS, help="one line per event (default text)"
+    )
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
+    status = sub.add_parser(
+        "status", parents=[common], help="exit 0 if a live runner is registered"
+    )
+    status.add_argument("--json", action="store_true")
+    sub.add_parser(
+        "config", parents=[common], help="the effective configuration, secrets masked"
+    )
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 
 
@@ -256,13 +280,24 @@ def _positive(text: str) -> int:
     return number
 
 
+def _options(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as options, by the name the configuration uses."""
+    return {
+        "database.dsn": args.dsn,
+        "database.data_dir": args.data_dir,
+        "runner.concurrency": getattr(args, "max_running", None),
+        "runner.drain_grace": getattr(args, "grace", None),
+        "runner.log_format": getattr(args, "log_format", None),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        return commands.run(args)
+        return commands.run(args, config.load(args.config, _options(args)))
     except GemmaError as error:
         print(f"gemma-tui: {error}", file=sys.stderr)
         return EXIT_USAGE

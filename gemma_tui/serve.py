@@ -18,12 +18,13 @@ import sys
 from aiohttp import web
 from textual_serve.server import Server
 
+from gemma_tui.config import Config
 from gemma_tui.errors import GemmaError
 
 TITLE = "gemma-tui"
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace, config: Config) -> int:
     """Serves consoles on `args.host` until SIGINT or SIGTERM."""
     from gemma_tui.db.server import resolve
     from gemma_tui.hosts import prepare_console
@@ -34,7 +35,8 @@ def serve(args: argparse.Namespace) -> int:
         raise GemmaError("serve --as decides nothing without --allow-decisions")
     url = public_url(args.host, args.port)
     _check_free(args.host, args.port, url)
-    target = resolve(args.dsn, args.data_dir)
+    where = config.database
+    target = resolve(where.dsn, where.data_dir, config.origin("database.dsn"))
     prepare_console(target.dsn, reviewer)
     if target.dsn:
         # An empty one means the PG* variables, which the consoles inherit.

@@ -33,6 +33,14 @@ class ImportFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportsRequeued:
+    """Imports found running for no live runner, queued again."""
+
+    import_ids: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class LocksChanged:
     holdings: tuple[Holding, ...]
 
@@ -62,6 +70,7 @@ RunnerEvent = (
     RunnerStarted
     | ImportStarted
     | ImportFinished
+    | ImportsRequeued
     | LocksChanged
     | RunnerTrouble
     | RunnerPaused

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -51,7 +51,7 @@ from gemma_tui.ui.panes import (
 from gemma_tui.ui.reviewing import any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
-from gemma_tui.ui.watch import Watcher
+from gemma_tui.ui.watch import Watcher, WatchSettings
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
@@ -89,9 +89,18 @@ class ConsoleApp(OperatingApp):
         title_suffix: str = "",
         read_only: bool = False,
         schema_unchecked: bool = False,
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        watch_settings: WatchSettings | None = None,
         notices: tuple[str, ...] = (),
     ) -> None:
         super().__init__(dsn, registry, reviewer)
+        # Keys remapped by binding id (the help lists the ids).
+        self._remapped = dict(keymap or {})
+        self.set_keymap(self._remapped)
+        if theme is not None:
+            self.theme = theme
+        self._watch_settings = watch_settings
         # What went wrong before the screen existed (kind plugins skipped):
         # stderr is hidden behind the screen, so the log pane says it.
         self._notices = notices
@@ -161,7 +170,11 @@ class ConsoleApp(OperatingApp):
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
         watcher = Watcher(
-            self._dsn, self.post_message, clock=self._clock, prepare=self._prepare
+            self._dsn,
+            self.post_message,
+            self._watch_settings,
+            clock=self._clock,
+            prepare=self._prepare,
         )
         watcher.run(closing)
 
@@ -295,7 +308,8 @@ class ConsoleApp(OperatingApp):
         return self._history
 
     def action_show_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(self.key_scopes())))
+        rows = key_rows(self.key_scopes(), self._remapped)
+        self.push_screen(HelpScreen(rows))
 
     @staticmethod
     def key_scopes() -> Scopes:

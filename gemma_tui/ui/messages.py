@@ -210,6 +210,10 @@ class ImportFinished(_Reported[events.ImportFinished]):
     """An import of the hosted runner ended."""
 
 
+class ImportsRequeued(_Reported[events.ImportsRequeued]):
+    """The hosted runner queued again imports whose runner is gone."""
+
+
 class LocksChanged(_Reported[events.LocksChanged]):
     """The dependency locks the hosted runner holds now."""
 
@@ -235,6 +239,8 @@ def from_runner(event: events.RunnerEvent) -> Message:
             return ImportStarted(event)
         case events.ImportFinished():
             return ImportFinished(event)
+        case events.ImportsRequeued():
+            return ImportsRequeued(event)
         case events.LocksChanged():
             return LocksChanged(event)
         case events.RunnerTrouble():
