@@ -46,11 +46,14 @@ def test_the_command_line_never_prints_the_password(dsn: str, conn: Connection) 
             ("logs", str(import_id)),
             ("runners",),
             ("runners", "--json"),
+            ("config",),
+            ("status", "--json"),
             ("show", "999999"),
         )
     ]
-    assert [result.returncode for result in outputs] == [0] * 7 + [2]
+    assert [result.returncode for result in outputs] == [0] * 8 + [1, 2]
     json.loads(outputs[1].stdout)
+    assert "password=***" in outputs[7].stdout  # shown, masked
     for result in outputs:
         assert SECRET not in result.stdout + result.stderr
 
