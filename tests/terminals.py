@@ -21,11 +21,13 @@ needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 
 
 class Terminal:
-    """A private tmux server running one command in a 100x30 window."""
+    """A private tmux server running one command in a window of `size`
+    (100x30 unless given)."""
 
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, size: tuple[int, int] = (100, 30)) -> None:
         self.socket = f"gemma-tui-test-{uuid.uuid4().hex[:8]}"
-        self.tmux("new-session", "-d", "-x", "100", "-y", "30", command)
+        width, height = size
+        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), command)
 
     def tmux(self, *args: str) -> str:
         result = subprocess.run(
@@ -38,8 +40,9 @@ class Terminal:
         )
         return result.stdout
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
+    def screen(self, *, colours: bool = False) -> str:
+        """The pane's text; with `colours`, its SGR escape sequences too."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if colours else []))
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", *keys)
@@ -71,9 +74,10 @@ def _environment() -> dict[str, str]:
     }
 
 
-def gemma_command(*args: str) -> str:
-    """The shell command that runs `gemma-tui ARGS` in a colour terminal."""
-    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
+def gemma_command(*args: str, term: str = "xterm-256color", extra: str = "") -> str:
+    """The shell command that runs `gemma-tui ARGS` in a terminal of type
+    `term`, with `extra` (NAME=value ...) added to its environment."""
+    env = f"TERM={term} HOME={os.environ.get('HOME', '/root')} {extra}".strip()
     return f"exec env {env} {shlex.join([sys.executable, '-m', 'gemma_tui', *args])}"
 
 

@@ -122,3 +122,50 @@ def test_filter_open_back_accept_decline_and_quit_in_tmux(
         "SELECT signer FROM import.imports WHERE id = ANY(%s)", ([newest, declined],)
     ).fetchall()
     assert signers == [("rita",), ("rita",)]
+
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def colour_codes(screen: str) -> set[str]:
+    """Every SGR parameter the screen uses to set a colour."""
+    found: set[str] = set()
+    for match in SGR.finditer(screen):
+        params = match[1].split(";")
+        while params:
+            code = params.pop(0)
+            if code in ("38", "48"):
+                # An extended colour: 5;N (256) or 2;R;G;B (truecolour).
+                found.add(f"{code};{';'.join(params)}")
+                break
+            if code and (30 <= int(code) <= 49 or 90 <= int(code) <= 107):
+                found.add(code)
+    return found
+
+
+def test_a_16_colour_terminal_without_colour_still_tells_every_state(
+    dsn: str, conn: Connection
+) -> None:
+    """At 80x24 on the Linux console with NO_COLOR, the console draws with
+    the 16 basic colours only, and each import's state is a word on screen."""
+    gauges, station = pending_imports(dsn, conn)
+    conn.execute("UPDATE import.imports SET state = 'failed' WHERE id = %s", (station,))
+    terminal = Terminal(
+        gemma_command(
+            "--dsn", dsn, "console", "--read-only", term="linux", extra="NO_COLOR=1"
+        ),
+        size=(80, 24),
+    )
+    try:
+        wait_until(lambda: f"#{gauges[0]}" in terminal.screen(), timeout=60)
+        wait_until(lambda: f"#{station}" in terminal.screen(), timeout=30)
+        screen = terminal.screen()
+        coloured = terminal.screen(colours=True)
+    finally:
+        terminal.close()
+    assert len(screen.splitlines()) <= 24
+    assert all(len(line) <= 80 for line in screen.splitlines())
+    assert set(review_rows(screen)) == set(gauges)
+    assert re.search(rf"#{station}\b.*\bst\b", screen), screen
+    extended = {code for code in colour_codes(coloured) if ";" in code}
+    assert extended == set(), extended
