@@ -117,9 +117,13 @@ def ago(minutes: float) -> datetime:
     return NOW - timedelta(minutes=minutes)
 
 
-def picture_console(dsn: str) -> PictureConsole:
+def picture_console(dsn: str, **options: Any) -> PictureConsole:
     app = PictureConsole(
-        dsn, load_kinds().registry, reviewer="demo_reviewer", clock=lambda: NOW
+        dsn,
+        load_kinds().registry,
+        reviewer="demo_reviewer",
+        clock=lambda: NOW,
+        **options,
     )
     app.theme = "textual-dark"
     app.animation_level = "none"

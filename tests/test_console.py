@@ -22,6 +22,7 @@ from gemma_tui.ui.banner import Banner
 from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import ReviewTable, RunningTable
+from gemma_tui.ui.watch import short_reason
 from tests import toy
 from tests.consoles import add_import, console, hook, leave, until
 from tests.engine import moved
@@ -321,3 +322,24 @@ async def test_problems_before_the_screen_are_shown_in_the_log_pane(
             "1 problem(s) at start; see the log pane"
         ]
         await leave(pilot)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (
+            "cannot reach the database: connection failed: connection to server"
+            ' at "127.0.0.1", port 9 failed: Connection refused',
+            'Connection refused ("127.0.0.1", port 9)',
+        ),
+        (
+            'connection to server on socket "/run/pg/.s.PGSQL.5432" failed:'
+            " No such file or directory",
+            'No such file or directory (socket "/run/pg/.s.PGSQL.5432")',
+        ),
+        ("the database system is starting up", "the database system is starting up"),
+    ],
+)
+def test_the_banner_gives_the_cause_before_the_place(said: str, shown: str) -> None:
+    """Cut at 80 columns, the banner keeps the cause."""
+    assert short_reason(said) == shown

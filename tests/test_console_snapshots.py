@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from gemma_tui.db import Connection
 from gemma_tui.queue.events import ImportStarted
 from gemma_tui.ui import messages
+from gemma_tui.ui.banner import Banner
 from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.keys import HelpScreen
 from gemma_tui.ui.panes import ReviewTable
@@ -261,3 +262,28 @@ def test_palette_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> Non
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_read_only_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`console --read-only`: the title bar says "read-only"; the footer
+    offers no accept or decline (enter, history, filter, keys and q only);
+    the panes and the log read as on the main screen, #6 running as the
+    database says."""
+    fill(conn)
+    app = picture_console(dsn, read_only=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
+
+
+def test_database_down_at_80x24(snap_compare: Snap) -> None:
+    """No server answers: a banner across the top says the database is
+    unreachable, why first ("Connection refused"), then where (127.0.0.1,
+    port 9); the panes stand empty beneath it, their counts "…"."""
+    nowhere = "host=127.0.0.1 port=9 dbname=none user=none connect_timeout=2"
+    app = picture_console(nowhere, run_runner=False)
+
+    async def banner_up(pilot: Pilot[Any]) -> None:
+        banner = pilot.app.query_one("#banner", Banner)
+        await until(pilot, lambda: banner.saying("database"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=banner_up)

@@ -9,6 +9,7 @@ least every `poll` seconds to see whether the console is closing.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -189,6 +190,21 @@ def _listen(conn: Connection) -> None:
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, psycopg.Error):
-        return str(readable(error))
-    return str(error)
+    text = str(readable(error)) if isinstance(error, psycopg.Error) else str(error)
+    return short_reason(text)
+
+
+# libpq says where before why: "connection to server at "h", port 5 failed:
+# Connection refused". A banner is one line, often cut at 80 columns.
+_WHERE_WHY = re.compile(r"connection to server (?:at|on) (.+?) failed: (.+)", re.S)
+_SAID_ALREADY = ("cannot reach the database: ", "connection failed: ")
+
+
+def short_reason(text: str) -> str:
+    """Why the database is unreachable, cause first, for one line."""
+    for prefix in _SAID_ALREADY:
+        text = text.removeprefix(prefix)
+    found = _WHERE_WHY.match(text)
+    if found is None:
+        return text
+    return f"{found[2].strip()} ({found[1]})"
