@@ -88,8 +88,8 @@ def levels(conn: Connection, import_id: int, level: str) -> list[str]:
 # §5 Claiming
 
 
-def test_only_imports_due_within_5_s_are_claimed(dsn: str, conn: Connection) -> None:
-    """Only queued imports due at most 5 seconds ahead are claimed."""
+def test_only_due_imports_are_claimed(dsn: str, conn: Connection) -> None:
+    """Imports not yet due are passed over; one due soon runs once due."""
     now = datetime.now(UTC)
     near = submit(conn, OK, "other", due=now + SOON)
     far = submit(conn, OK, "other", due=now + LATER)
@@ -100,6 +100,21 @@ def test_only_imports_due_within_5_s_are_claimed(dsn: str, conn: Connection) -> 
         assert state_of(conn, far) == "queued"
         conn.execute("UPDATE import.imports SET due = now() - interval '1 s'")
         assert wait_until(lambda: settled(conn, far)) == {far: "pending"}
+
+
+def test_a_retry_starts_once_due_and_not_before(dsn: str, conn: Connection) -> None:
+    """A retry waits for its due time, by the database's clock, and starts
+    within a second after it, with no poll to find it."""
+    failed = submit(conn, FAIL, tries=1, retry_wait=timedelta(seconds=5))
+    with running(dsn, settings=replace(FAST, poll_interval=30.0)):
+        [retry] = wait_until(lambda: queued_after(conn, failed))
+        wait_until(lambda: settled(conn, retry["id"]), timeout=15)
+    started = column(
+        conn,
+        "SELECT min(time) FROM import.import_logs WHERE import_id = %s",
+        retry["id"],
+    )
+    assert retry["due"] <= started < retry["due"] + timedelta(seconds=1)
 
 
 def test_review_imports_are_claimed_before_older_imports(

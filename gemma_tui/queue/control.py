@@ -149,8 +149,8 @@ class Control:
         self._db().execute(_Q["unlock_dependencies"], params)
 
     def next_due(self, kinds: list[str]) -> float | None:
-        """Seconds until a queued import of `kinds` may be claimed for its
-        due time; None if none waits for its time."""
+        """Seconds until a queued import of `kinds` comes due; None if none
+        waits for its time."""
         row = self._db().execute(_Q["next_due"], {"kinds": kinds}).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 

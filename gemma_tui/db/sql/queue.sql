@@ -39,20 +39,18 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- See import.claim: it takes the dependency locks of what it claims.
--- TODO(#6): an import is taken up to 5 s before it is due and runs at
--- once, so a retry with the shortest wait (5 s) runs again right away;
--- a claimed import should wait for its due time before it starts.
+-- See import.claim: it takes the dependency locks of what it claims,
+-- and only imports that are due.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
 FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
 
 -- name: next_due
--- Seconds until the next queued import of these kinds comes within the
--- claim's five seconds; NULL if none is waiting for its time.
-SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP - interval '5 seconds')
+-- Seconds until the next queued import of these kinds comes due; NULL if
+-- none is waiting for its time.
+SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP)
 FROM import.imports
 WHERE state = 'queued'
-  AND due > CURRENT_TIMESTAMP + interval '5 seconds'
+  AND due > CURRENT_TIMESTAMP
   AND kind = ANY(%(kinds)s);
 
 -- name: lock_dependencies
