@@ -73,6 +73,11 @@ class DependencyLocks:
         with self._lock:
             return self._available(deps)
 
+    def free(self, kinds: dict[str, Dependencies]) -> list[str]:
+        """The kinds whose dependencies are available, in their order."""
+        with self._lock:
+            return [name for name, deps in kinds.items() if self._available(deps)]
+
     def acquire(self, import_id: int, deps: Dependencies) -> bool:
         """Takes every resource of `deps` for the import, or none of them."""
         now = datetime.now(UTC)

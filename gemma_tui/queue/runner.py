@@ -31,6 +31,7 @@ from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue import mail
+from gemma_tui.queue.bookkeeper import Bookkeeper
 from gemma_tui.queue.control import Claim, Control
 from gemma_tui.queue.events import (
     ImportFinished,
@@ -74,6 +75,16 @@ class RunnerSettings:
 
 def _ignore(event: RunnerEvent) -> None:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """What one claim started: how many imports; the kinds whose
+    dependencies were free; whether a fair share held some of them back."""
+
+    count: int
+    kinds: list[str]
+    limited: bool = False
 
 
 class Runner:
@@ -139,8 +150,7 @@ class Runner:
                 self._idle(self._claim_next(executor))
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
-        self._drain()
-        executor.bookkeeping.close()
+        self._drain(executor)
         executor.jobs.close()
         listening.join(timeout=_STOP_CHECK * 4)
 
@@ -154,13 +164,12 @@ class Runner:
             # Log lines need no flush of their own (gemma_tui.queue.execution).
             conn.execute(_Q["commit_without_flush"])
 
+        # The bookkeeper's thread, and whoever writes after it has ended.
+        bookkeeping = Pool(self.dsn, 2, prepare=act_as_queue)
         return Executor(
             self.dsn,
             self.registry,
-            role,
-            self.settings.store_retry,
-            stop,
-            bookkeeping=Pool(self.dsn, slots + 1, prepare=act_as_queue),
+            Bookkeeper(bookkeeping, self.settings.store_retry, stop),
             jobs=Pool(
                 self.dsn,
                 slots,
@@ -180,40 +189,52 @@ class Runner:
     # The claiming side.
 
     def _claim_next(self, executor: Executor) -> float:
-        """Starts one import if one is due and may run. Returns how long the
-        runner may wait for a wake-up before it looks again: 0 if it started
-        one, less than the poll interval if an import comes due sooner."""
+        """Starts as many due imports as may run, up to the free slots.
+        Returns how long the runner may wait for a wake-up before it looks
+        again: 0 if it started one, less than the poll interval if an import
+        comes due sooner."""
         poll = self.settings.poll_interval
-        if len(self.running()) >= self.settings.max_running:
+        free = self.settings.max_running - len(self.running())
+        if free <= 0:
             return poll
-        kinds = [
-            name for name, deps in self._deps.items() if self.locks.available(deps)
-        ]
-        if not kinds:
+        started = self._claim_fairly(free, executor, fair_only=True)
+        if started.limited and started.count < free:
+            more = self._claim_fairly(free - started.count, executor, fair_only=False)
+            started = _Started(started.count + more.count, more.kinds)
+        if started.count:
+            return 0.0
+        if not started.kinds:
             return poll
-        claim = self._claim_fairly(kinds)
-        if claim is None:
-            due = self.control.next_due(kinds)
-            return poll if due is None else max(min(due, poll), 0.0)
-        self._locked[claim.id] = self._keys[claim.kind]
-        entry = self.registry[claim.kind]
-        # Only this thread acquires, so what was available is still free.
-        self.locks.acquire(claim.id, self._deps[claim.kind])
-        self._start(claim, entry, executor)
-        return 0.0
+        due = self.control.next_due(started.kinds)
+        return poll if due is None else max(min(due, poll), 0.0)
 
-    def _claim_fairly(self, kinds: list[str]) -> Claim | None:
-        """Claims from kinds below their fair share of this runner's slots
-        first, and only if none of them has work, from the others too: a
-        kind's backlog may fill idle slots, but whatever else comes due gets
-        the next free one."""
-        share = max(1, self.settings.max_running // 2)
-        with self._guard:
-            fair = [kind for kind in kinds if self._running_kinds[kind] < share]
-        claim = self.control.claim(fair, self._keys_json) if fair else None
-        if claim is None and len(fair) < len(kinds):
-            claim = self.control.claim(kinds, self._keys_json)
-        return claim
+    def _claim_fairly(
+        self, wanted: int, executor: Executor, *, fair_only: bool
+    ) -> _Started:
+        """Claims and starts up to `wanted` imports of the kinds whose
+        dependencies are free here. With `fair_only`, only from kinds below
+        their fair share of this runner's slots, and no more of each than
+        that share allows; otherwise from any. A kind's backlog may fill
+        idle slots, but whatever else comes due gets the next free one."""
+        kinds = self.locks.free(self._deps)
+        room = dict.fromkeys(kinds, wanted)
+        if fair_only:
+            share = max(1, self.settings.max_running // 2)
+            with self._guard:
+                room = {kind: share - self._running_kinds[kind] for kind in kinds}
+        chosen = {kind: room[kind] for kind in kinds if room[kind] > 0}
+        claims = self.control.claim(chosen, self._keys_json, wanted) if chosen else []
+        for claim in claims:
+            self._locked[claim.id] = self._keys[claim.kind]
+            # Only this thread acquires, and a batch's imports conflict with
+            # nothing held here: what was available is still free.
+            self.locks.acquire(claim.id, self._deps[claim.kind])
+            self._start(claim, self.registry[claim.kind], executor)
+        taken = Counter(claim.kind for claim in claims)
+        limited = len(chosen) < len(kinds) or any(
+            taken[kind] >= room[kind] for kind in taken
+        )
+        return _Started(len(claims), kinds, fair_only and limited)
 
     def _idle(self, seconds: float) -> None:
         """Waits for a wake-up, `seconds` at most, and no longer than until
@@ -277,13 +298,16 @@ class Runner:
         self.control.heartbeat()
         self._recover()
 
-    def _drain(self) -> None:
+    def _drain(self, executor: Executor) -> None:
         with self._guard:
             ends = list(self._threads.values())
         deadline = time.monotonic() + self.settings.drain_grace
         for ended in ends:
             ended.wait(timeout=max(deadline - time.monotonic(), 0.0))
         self._workers.close()
+        # What the imports that ended said is written before the others go
+        # back to the queue.
+        executor.bookkeeper.close()
         unfinished = tuple(self.running())
         try:
             if unfinished:

@@ -39,10 +39,10 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- See import.claim: it takes the dependency locks of what it claims,
+-- See import.claim_batch: it takes the dependency locks of what it claims,
 -- and only imports that are due.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
-FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
+FROM import.claim_batch(%(runner)s, %(room)s::jsonb, %(deps)s::jsonb, %(wanted)s);
 
 -- name: next_due
 -- Seconds until the next queued import of these kinds comes due; NULL if
@@ -58,7 +58,7 @@ SELECT import.lock_dependencies(%(spec)s);
 
 -- name: unlock_dependencies
 -- Runners waiting for what was freed try again.
-SELECT import.unlock_dependencies(%(exclusive)s, %(shared)s),
+SELECT import.unlock_dependencies(%(exclusive)s::bigint[], %(shared)s::bigint[]),
        pg_notify('gemma_tui_dependencies', %(runner)s::text);
 
 -- name: requeue_orphans
@@ -134,6 +134,10 @@ SELECT import.store_outcome(
     %(id)s, %(runner)s, %(remove)s, %(state)s, %(summary)s, %(log_id)s,
     %(levels)s::text[], %(messages)s::text[], %(retry)s, %(tries)s, %(wait)s
 );
+
+-- name: store_batch
+-- See import.store_batch.
+SELECT item, retry_id, failure FROM import.store_batch(%(batch)s::json);
 
 -- name: lock_for_decision
 -- NO KEY: log lines written meanwhile only take a key-share lock on the
