@@ -290,6 +290,30 @@ def test_imports_with_disjoint_resources_run_at_once(
         wait_until(lambda: in_state(conn, "running", one, two))
 
 
+def test_imports_claimed_together_keep_every_dependency_rule(
+    dsn: str, conn: Connection
+) -> None:
+    """Imports waiting when a runner with free slots starts are claimed
+    together: sharers together, and none whose resources conflict with
+    one claimed before it."""
+    names = ("r1", "r2", "other", "toy")
+    with gates(*names) as gate:
+        r1, r2 = (
+            submit(conn, {"action": "block", "gate": name}, "reader")
+            for name in ("r1", "r2")
+        )
+        toy_import = submit(conn, {"action": "block", "gate": "toy"})
+        first_other = submit(conn, {"action": "block", "gate": "other"}, "other")
+        second_other = submit(conn, OK, "other")
+        with running(dsn, settings=replace(FAST, max_running=4)) as handle:
+            wait_until(lambda: in_state(conn, "running", r1, r2, first_other))
+            assert handle.started() == [r1, r2, first_other]
+            assert in_state(conn, "queued", toy_import, second_other)
+            for event in gate.values():
+                event.set()
+            wait_until(lambda: settled(conn, toy_import, second_other))
+
+
 def test_locks_are_released_however_an_import_ends(dsn: str, conn: Connection) -> None:
     """The locks are released when the job ends, however it ends."""
     endings = [OK, FAIL, {"action": "unchanged"}, {"action": "ok", "cleanup": "fail"}]

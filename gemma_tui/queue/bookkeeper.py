@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -94,11 +95,22 @@ class _Pending:
 _Item = Line | _Pending
 
 
-class Bookkeeper:
-    """The writing thread of one runner, on connections from `pool`."""
+Write = Callable[[Connection, list[Line], list[Ending]], list[tuple[Any, ...]]]
 
-    def __init__(self, pool: Pool, retry: StoreRetry, stop: threading.Event) -> None:
+
+class Bookkeeper:
+    """The writing thread of one runner, on connections from `pool`; each
+    batch is written by `write` (tests may interfere there)."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        retry: StoreRetry,
+        stop: threading.Event,
+        write: Write | None = None,
+    ) -> None:
         self._pool = pool
+        self._write_batch = write or write_batch
         self._retry = retry
         self._stop = stop
         # Bounded: a job that logs faster than lines are written waits.
@@ -110,6 +122,11 @@ class Bookkeeper:
             target=self._run, name="bookkeeper", daemon=True
         )
         self._thread.start()
+
+    @property
+    def waiting(self) -> int:
+        """Lines and outcomes queued and not yet taken up for writing."""
+        return self._items.qsize()
 
     def log(self, line: Line) -> None:
         """Queues a line; it is written soon, in the order it came."""
@@ -209,7 +226,7 @@ class Bookkeeper:
         def write(conn: Connection) -> list[tuple[Any, ...]]:
             # Lines go with the first attempt only.
             sent = unsent.pop() if unsent else []
-            return write_batch(conn, sent, endings)
+            return self._write_batch(conn, sent, endings)
 
         try:
             rows = store("", None, self._retry, self._stop, write, pool=self._pool)
