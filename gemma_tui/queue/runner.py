@@ -147,7 +147,11 @@ class Runner:
                     started = True
                 self._unlock_ended()
                 self._tend()
-                self._idle(self._claim_next(executor))
+                wait = self._claim_next(executor)
+                # After the claim, which asks the server anyway: a woken
+                # runner claims first.
+                self.control.ping_if_quiet(self.settings.poll_interval)
+                self._idle(wait)
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
         self._drain(executor)
@@ -230,6 +234,10 @@ class Runner:
             # nothing held here: what was available is still free.
             self.locks.acquire(claim.id, self._deps[claim.kind])
             self._start(claim, self.registry[claim.kind], executor)
+        if claims:
+            # Lets the workers just given an import take the interpreter
+            # now, not when this thread next waits for the server.
+            time.sleep(0)
         taken = Counter(claim.kind for claim in claims)
         limited = len(chosen) < len(kinds) or any(
             taken[kind] >= room[kind] for kind in taken
@@ -288,9 +296,8 @@ class Runner:
         return requeued
 
     def _tend(self) -> None:
-        """Checks the control connection when it was quiet; now and then,
-        beats the heart and recovers for runners that are gone."""
-        self.control.ping_if_quiet(self.settings.poll_interval)
+        """Now and then, beats the heart and recovers for runners that are
+        gone."""
         now = time.monotonic()
         if now < self._next_tending:
             return

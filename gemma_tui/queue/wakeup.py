@@ -1,11 +1,12 @@
 """Waking an idle runner: notifications, on a connection of their own.
 
 The listener LISTENs on the channels that say a runner may find work (an
-import changed, another runner freed resources) and sets the runner's
-wake-up event for each notification. Its connection is separate from the
-control connection, so losing it costs no locks and no liveness; it
-reconnects by itself, and after every (re)connection it wakes the runner
-once, which catches up on whatever was notified while nobody listened.
+import was queued or given another due time, another runner freed
+resources) and sets the runner's wake-up event for each notification. Its
+connection is separate from the control connection, so losing it costs no
+locks and no liveness; it reconnects by itself, and after every
+(re)connection it wakes the runner once, which catches up on whatever was
+notified while nobody listened.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class Listener:
                 failures += 1
 
     def _listen(self, conn: Connection) -> None:
-        conn.execute(_Q["listen"])
+        conn.execute(_Q["listen_queued"])
         conn.execute(_Q["listen_dependencies"])
         self.backend_pid = conn.info.backend_pid
         # Whatever was notified while nobody listened: one look catches up.

@@ -134,3 +134,22 @@ BEGIN
         RETURN NEXT;
     END LOOP;
 END $$;
+
+-- Runners listen on a channel of their own, told only of what they may
+-- claim: an import queued, queued again, or given another due time. The
+-- claims and outcomes of a busy queue wake no runner.
+CREATE OR REPLACE FUNCTION import.notify_import_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('gemma_tui_imports', OLD.id::text);
+        RETURN NULL;
+    END IF;
+    PERFORM pg_notify('gemma_tui_imports', NEW.id::text);
+    IF NEW.state = 'queued' AND (
+        TG_OP = 'INSERT' OR OLD.state <> 'queued' OR OLD.due <> NEW.due
+    ) THEN
+        PERFORM pg_notify('gemma_tui_queued', NEW.id::text);
+    END IF;
+    RETURN NULL;
+END $$;

@@ -248,6 +248,10 @@ RETURNING import_id;
 -- name: listen
 LISTEN gemma_tui_imports;
 
+-- name: listen_queued
+-- What runners may claim: imports queued, or given another due time.
+LISTEN gemma_tui_queued;
+
 -- name: listen_dependencies
 LISTEN gemma_tui_dependencies;
 
