@@ -76,7 +76,15 @@ class DependencyLocks:
     def free(self, kinds: dict[str, Dependencies]) -> list[str]:
         """The kinds whose dependencies are available, in their order."""
         with self._lock:
-            return [name for name, deps in kinds.items() if self._available(deps)]
+            held = self._held.keys()
+            exclusive = {
+                r for r, h in self._held.items() if h.exclusive_holder is not None
+            }
+            return [
+                name
+                for name, deps in kinds.items()
+                if deps.exclusive.isdisjoint(held) and deps.shared.isdisjoint(exclusive)
+            ]
 
     def acquire(self, import_id: int, deps: Dependencies) -> bool:
         """Takes every resource of `deps` for the import, or none of them."""
