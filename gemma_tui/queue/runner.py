@@ -113,7 +113,9 @@ class Runner:
         # Set when the claiming thread may find work: notified by the
         # database, or an import of this runner ended.
         self._wake = threading.Event()
-        self.listener = Listener(dsn, self._wake, self._listener_trouble)
+        self.listener = Listener(
+            dsn, self._wake, self._listener_trouble, me=lambda: self.runner_id
+        )
         # Each running import, with the event its thread sets when it ends.
         self._threads: dict[int, threading.Event] = {}
         self._running_kinds: Counter[str] = Counter()
@@ -282,7 +284,7 @@ class Runner:
             extra={"import_id": claim.id, "action": "start"},
         )
         self.report(ImportStarted(claim.id, claim.kind, claim.username))
-        self.report(LocksChanged(tuple(self.locks.snapshot())))
+        self._report_locks()
         self._workers.submit(lambda: self._run_import(claim, entry, executor, ended))
 
     def _recover(self) -> tuple[int, ...]:
@@ -407,8 +409,14 @@ class Runner:
                 self._running_kinds[claim.kind] -= 1
             self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
-            self.report(LocksChanged(tuple(self.locks.snapshot())))
+            self._report_locks()
             ended.set()
+
+    def _report_locks(self) -> None:
+        # A snapshot costs more than the rest of an import's reports: none
+        # is taken when nobody listens.
+        if self.report is not _ignore:
+            self.report(LocksChanged(tuple(self.locks.snapshot())))
 
 
 def _prepare_job_connection(conn: Connection) -> None:

@@ -41,8 +41,18 @@ class ListenSettings:
         return float(min(self.first_retry * 2 ** (failures - 1), self.longest_retry))
 
 
+# Where runners say which runner freed resources (queue.sql, unlock).
+FREED = "gemma_tui_dependencies"
+
+
+def _nobody() -> int | None:
+    return None
+
+
 class Listener:
-    """Sets `wake` whenever the database says a runner may find work."""
+    """Sets `wake` whenever the database says a runner may find work, but
+    not for resources that the runner `me()` freed itself: it looks again
+    after freeing them anyway."""
 
     def __init__(
         self,
@@ -50,9 +60,11 @@ class Listener:
         wake: threading.Event,
         trouble: Callable[[Exception], None],
         settings: ListenSettings | None = None,
+        me: Callable[[], int | None] = _nobody,
     ) -> None:
         self._dsn = dsn
         self._wake = wake
+        self._me = me
         self._trouble = trouble
         self._settings = settings or ListenSettings()
         self.backend_pid: int | None = None  # of the listening connection
@@ -84,5 +96,6 @@ class Listener:
 
     def _follow(self, conn: Connection, stop: threading.Event) -> None:
         while not stop.is_set():
-            for _ in conn.notifies(timeout=self._settings.check_stop):
-                self._wake.set()
+            for note in conn.notifies(timeout=self._settings.check_stop):
+                if note.channel != FREED or note.payload != str(self._me()):
+                    self._wake.set()
