@@ -123,16 +123,26 @@ class Control:
         if time.monotonic() - self._used >= seconds:
             self._db().execute(_Q["ping"])
 
-    def claim(self, room: dict[str, int], deps: str, wanted: int) -> list[Claim]:
+    def claim(
+        self,
+        room: dict[str, int],
+        deps: str,
+        wanted: int,
+        released: Iterable[LockKeys] = (),
+    ) -> list[Claim]:
         """Up to `wanted` imports of the kinds in `room`, at most `room[kind]`
         of each, now running for this runner with the locks of their
         dependencies taken, in the order they were chosen: `deps` maps every
-        kind to its keys' `LockKeys.spec()`, as JSON."""
+        kind to its keys' `LockKeys.spec()`, as JSON. First releases the
+        locks of ended imports, `released`, as `unlock` does."""
+        exclusive, shared = _keys(released)
         params = {
             "room": json.dumps(room),
             "deps": deps,
             "wanted": wanted,
             "runner": self.runner_id,
+            "exclusive": exclusive,
+            "shared": shared,
         }
         rows = self._db().execute(_Q["claim"], params).fetchall()
         return [self._claim_of(row) for row in rows]
@@ -149,16 +159,8 @@ class Control:
 
     def unlock(self, released: Iterable[LockKeys]) -> None:
         """Releases the locks of ended imports and tells waiting runners."""
-        exclusive: list[int] = []
-        shared: list[int] = []
-        for keys in released:
-            exclusive.extend(keys.exclusive)
-            shared.extend(keys.shared)
-        params = {
-            "exclusive": _array(exclusive),
-            "shared": _array(shared),
-            "runner": self.runner_id,
-        }
+        exclusive, shared = _keys(released)
+        params = {"exclusive": exclusive, "shared": shared, "runner": self.runner_id}
         self._db().execute(_Q["unlock_dependencies"], params)
 
     def next_due(self, kinds: list[str]) -> float | None:
@@ -195,7 +197,16 @@ class Control:
             raise GemmaError(f"runner {self.runner_id} is live on another connection")
 
 
+def _keys(released: Iterable[LockKeys]) -> tuple[str, str]:
+    """The exclusive and the shared keys of `released`, as array literals:
+    psycopg's adaptation of a list costs more than the statement itself."""
+    exclusive: list[int] = []
+    shared: list[int] = []
+    for keys in released:
+        exclusive.extend(keys.exclusive)
+        shared.extend(keys.shared)
+    return _array(exclusive), _array(shared)
+
+
 def _array(keys: list[int]) -> str:
-    """Lock keys as an array literal: psycopg's adaptation of a list costs
-    more than the statement itself."""
     return "{" + ",".join(map(str, keys)) + "}"

@@ -109,6 +109,8 @@ class Runner:
         # Imports whose database locks the control connection holds; only
         # the claiming thread touches it.
         self._locked: dict[int, LockKeys] = {}
+        # Locks of imports that ended, not yet released.
+        self._releasing: list[LockKeys] = []
         self._ended: queue.SimpleQueue[int] = queue.SimpleQueue()
         # Set when the claiming thread may find work: notified by the
         # database, or an import of this runner ended.
@@ -147,9 +149,10 @@ class Runner:
                     interval = self.settings.recover_interval
                     self._next_tending = time.monotonic() + interval
                     started = True
-                self._unlock_ended()
+                self._collect_ended()
                 self._tend()
                 wait = self._claim_next(executor)
+                self._release()
                 # After the claim, which asks the server anyway: a woken
                 # runner claims first.
                 self.control.ping_if_quiet(self.settings.poll_interval)
@@ -229,7 +232,7 @@ class Runner:
             with self._guard:
                 room = {kind: share - self._running_kinds[kind] for kind in kinds}
         chosen = {kind: room[kind] for kind in kinds if room[kind] > 0}
-        claims = self.control.claim(chosen, self._keys_json, wanted) if chosen else []
+        claims = self._claim(chosen, wanted) if chosen else []
         for claim in claims:
             self._locked[claim.id] = self._keys[claim.kind]
             # Only this thread acquires, and a batch's imports conflict with
@@ -262,15 +265,33 @@ class Runner:
         thread.start()
         return thread
 
-    def _unlock_ended(self) -> None:
-        """Releases the database locks of the imports that ended."""
-        released = []
+    def _collect_ended(self) -> None:
+        """Marks the database locks of the imports that ended for release:
+        along with the next claim, or on their own."""
         while not self._ended.empty():
             keys = self._locked.pop(self._ended.get(), None)
             if keys is not None:
-                released.append(keys)
+                self._releasing.append(keys)
+
+    def _release(self) -> None:
+        """Releases the locks that no claim took along."""
+        released, self._releasing = self._releasing, []
         if released:
             self.control.unlock(released)
+
+    def _claim(self, room: dict[str, int], wanted: int) -> list[Claim]:
+        released, self._releasing = self._releasing, []
+        try:
+            return self.control.claim(room, self._keys_json, wanted, released)
+        except (psycopg.Error, GemmaError):
+            if released:
+                # Whether the failed statement released them is unknown,
+                # and a second release could free a lock that another of
+                # this runner's imports shares: the connection goes, with
+                # every lock it held, and the reconnection takes those of
+                # the running imports again.
+                self.control.close()
+            raise
 
     def _start(self, claim: Claim, entry: Registered, executor: Executor) -> None:
         ended = threading.Event()
@@ -348,6 +369,7 @@ class Runner:
         """Takes the locks of the imports still running again: they went
         with the connection that held them."""
         held, self._locked = self._locked, {}
+        self._releasing = []  # gone with the connection that held them
         while not self._ended.empty():
             held.pop(self._ended.get(), None)
         for import_id, keys in held.items():

@@ -5,14 +5,17 @@
 -- Claims up to `wanted` imports for `runner`, one after the other, each
 -- chosen as import.claim chooses (review imports first, then the oldest;
 -- due now; of the kinds that `room` names, with the locks of their
--- dependencies taken), and at most `room ->> kind` of each kind. JSON,
+-- dependencies taken), and at most `room ->> kind` of each kind; but
+-- first releases the locks `free_x` and `free_s` of imports that ended,
+-- as unlock_dependencies, and tells the other runners. JSON,
 -- not arrays: the runner writes it for a fraction of the cost. An import
 -- whose resources conflict
 -- with those of one claimed before it in the batch is passed over with
 -- its kind: the runner's session holds both sets of advisory locks, which
 -- never conflict with each other.
 CREATE FUNCTION import.claim_batch(
-    runner int, room jsonb, deps jsonb, wanted int)
+    runner int, room jsonb, deps jsonb, wanted int, free_x bigint[],
+    free_s bigint[])
 RETURNS SETOF import.imports
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -27,6 +30,10 @@ DECLARE
     x bigint[];
     s bigint[];
 BEGIN
+    IF cardinality(free_x) + cardinality(free_s) > 0 THEN
+        PERFORM import.unlock_dependencies(free_x, free_s);
+        PERFORM pg_notify('gemma_tui_dependencies', runner::text);
+    END IF;
     WHILE claimed < wanted LOOP
         SELECT * INTO candidate
         FROM import.imports i

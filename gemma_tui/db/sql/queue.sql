@@ -39,10 +39,13 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- See import.claim_batch: it takes the dependency locks of what it claims,
--- and only imports that are due.
+-- See import.claim_batch: it frees the dependency locks of imports that
+-- ended, then claims imports that are due and takes their locks.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
-FROM import.claim_batch(%(runner)s, %(room)s::jsonb, %(deps)s::jsonb, %(wanted)s);
+FROM import.claim_batch(
+    %(runner)s, %(room)s::jsonb, %(deps)s::jsonb, %(wanted)s,
+    %(exclusive)s::bigint[], %(shared)s::bigint[]
+);
 
 -- name: next_due
 -- Seconds until the next queued import of these kinds comes due; NULL if
