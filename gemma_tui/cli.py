@@ -7,12 +7,14 @@ tracebacks are for bugs.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gemma_tui import __version__, commands
+from gemma_tui import __version__, commands, config
+from gemma_tui.config import LOG_FORMATS
 from gemma_tui.errors import GemmaError
 
 EXIT_USAGE = 2
@@ -34,6 +36,13 @@ def _common(default: object) -> _Parser:
         default=default,
         help="directory of the embedded PostgreSQL",
     )
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help="configuration file (default: config.toml in the user's config dir)",
+    )
     return common
 
 
@@ -49,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_console(sub, common)
+    _add_serve(sub, common)
     _add_simple(sub, common)
     _add_enqueue(sub, common)
     _add_reads(sub, common)
@@ -76,6 +86,42 @@ def _add_console(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     )
 
 
+def _add_serve(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="the console in a browser, on a loopback address only",
+    )
+    serve.add_argument(
+        "--host",
+        type=_loopback,
+        default="127.0.0.1",
+        help="loopback address to listen on (default 127.0.0.1)",
+    )
+    serve.add_argument("--port", type=_between(1, 65535), default=8000)
+    serve.add_argument(
+        "--allow-decisions",
+        action="store_true",
+        help="let the browser's consoles accept and decline (default: read-only)",
+    )
+    serve.add_argument(
+        "--as", dest="reviewer", help="role to decide as (with --allow-decisions)"
+    )
+
+
+def _loopback(text: str) -> str:
+    """A loopback address; anything else would put the console on a network."""
+    try:
+        address = ipaddress.ip_address("127.0.0.1" if text == "localhost" else text)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise argparse.ArgumentTypeError(
+            f"not a loopback address: {text!r} (reach serve through an SSH tunnel)"
+        )
+    return str(address)
+
+
 def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     runner = sub.add_parser("runner", parents=[common], help="headless runner")
     runner.add_argument(
@@ -84,7 +130,23 @@ def _add_simple(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> No
         metavar="N",
         help="imports run at once (default: the number of CPUs)",
     )
+    runner.add_argument(
+        "--grace",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long a stopping runner waits for running imports",
+    )
+    runner.add_argument(
+        "--log-format", choices=LOG_FORMATS, help="one line per event (default text)"
+    )
     sub.add_parser("init-db", parents=[common], help="create or upgrade the schema")
+    status = sub.add_parser(
+        "status", parents=[common], help="exit 0 if a live runner is registered"
+    )
+    status.add_argument("--json", action="store_true")
+    sub.add_parser(
+        "config", parents=[common], help="the effective configuration, secrets masked"
+    )
     sub.add_parser("kinds", parents=[common], help="list the import kinds")
 
 
@@ -218,13 +280,24 @@ def _positive(text: str) -> int:
     return number
 
 
+def _options(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as options, by the name the configuration uses."""
+    return {
+        "database.dsn": args.dsn,
+        "database.data_dir": args.data_dir,
+        "runner.concurrency": getattr(args, "max_running", None),
+        "runner.drain_grace": getattr(args, "grace", None),
+        "runner.log_format": getattr(args, "log_format", None),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        return commands.run(args)
+        return commands.run(args, config.load(args.config, _options(args)))
     except GemmaError as error:
         print(f"gemma-tui: {error}", file=sys.stderr)
         return EXIT_USAGE

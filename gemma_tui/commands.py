@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from gemma_tui.config import Config, DatabaseConfig
 from gemma_tui.db import Connection
 from gemma_tui.errors import GemmaError
 from gemma_tui.kinds import LoadedKinds, load_kinds
@@ -23,8 +24,15 @@ _RELATIVE = re.compile(r"^\+(\d+(?:\.\d+)?)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, config: Config) -> int:
     command = args.command or "console"
+    if command == "config":
+        return show_config(config)
+    if command == "status":
+        from gemma_tui.status import status
+
+        origin = config.origin("database.dsn")
+        return status(config.database, origin, as_json=args.json)
     loaded = load_kinds()
     for problem in loaded.problems:
         print(f"gemma-tui: {problem}", file=sys.stderr)
@@ -33,11 +41,16 @@ def run(args: argparse.Namespace) -> int:
     if command in ("console", "demo", "runner"):
         from gemma_tui import hosts
 
-        host: Callable[[argparse.Namespace, Registry], int] = getattr(hosts, command)
-        return host(args, loaded.registry)
+        host: _Host = getattr(hosts, command)
+        return host(args, config, loaded.registry, loaded.problems)
     if command == "bench":
-        return bench(args)
-    database = open_database(args.dsn, args.data_dir)
+        return bench(args, config.database)
+    if command == "serve":
+        from gemma_tui.serve import serve
+
+        return serve(args, config)
+    where = config.database
+    database = open_database(where.dsn, where.data_dir, config.origin("database.dsn"))
     try:
         handler = _HANDLERS[command]
         return handler(args, database, loaded.registry)
@@ -45,7 +58,17 @@ def run(args: argparse.Namespace) -> int:
         database.conn.close()
 
 
-def bench(args: argparse.Namespace) -> int:
+def show_config(config: Config) -> int:
+    """Prints the settings in effect, once the console's are checked too."""
+    from gemma_tui.configtext import as_toml
+    from gemma_tui.ui.settings import checked_console
+
+    checked_console(config)
+    print(as_toml(config), end="")
+    return 0
+
+
+def bench(args: argparse.Namespace, where: DatabaseConfig) -> int:
     """Runs the bench in a database of its own on the chosen server."""
     from dataclasses import replace
 
@@ -65,7 +88,7 @@ def bench(args: argparse.Namespace) -> int:
     if args.concurrency:
         settings = replace(settings, concurrency=args.concurrency)
     try:
-        figures = measure(resolve(args.dsn, args.data_dir).dsn, settings)
+        figures = measure(resolve(where.dsn, where.data_dir).dsn, settings)
     except psycopg.Error as error:
         raise readable(error) from error
     print(figures.json() if args.json else figures.text())
@@ -300,6 +323,7 @@ _ALL_STATES = (
 
 _KINDS_HEADER = ("kind", "review", "exclusive", "shared", "package", "description")
 
+_Host = Callable[[argparse.Namespace, Config, Registry, tuple[str, ...]], int]
 _Handler = Callable[[argparse.Namespace, Database, Registry], int]
 
 _HANDLERS: dict[str, _Handler] = {

@@ -47,10 +47,25 @@ def readable(error: psycopg.Error) -> GemmaError:
     if isinstance(error, psycopg.OperationalError) and error.sqlstate is None:
         return DatabaseUnavailable(f"cannot reach the database: {first}")
     if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        if first.startswith("permission denied"):
+            return PermissionDenied(first)
         return PermissionDenied(f"permission denied: {first}")
     if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
         return ReadOnly(f"read-only session: {first}")
     return GemmaError(f"database error: {first}")
+
+
+def database_story(error: psycopg.Error) -> str:
+    """The readable line of `error`, then the server's detail and hint and
+    the error's code, each on a line of its own."""
+    lines = [str(readable(error))]
+    diag = error.diag
+    for label, text in (("detail", diag.message_detail), ("hint", diag.message_hint)):
+        if text and text.strip():
+            lines.append(f"{label}: {' '.join(text.split())}")
+    if error.sqlstate:
+        lines.append(f"SQLSTATE {error.sqlstate}")
+    return "\n".join(lines)
 
 
 def _first_line(error: psycopg.Error) -> str:

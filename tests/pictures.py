@@ -56,6 +56,14 @@ LOG: tuple[tuple[int, str, str, int], ...] = (
     (6, "info", "Reading export_2024-06.asc.", 1),
 )
 
+# (id, host, pid, minutes up, live): runner 1 is the console's own (see
+# PictureConsole) and runs #6; runner 3 is live elsewhere, runner 2 gone.
+RUNNERS: tuple[tuple[int, str, int, int, bool], ...] = (
+    (1, "gauge-host", 4242, 90, True),
+    (2, "backup-host", 777, 30, False),
+    (3, "axis-host", 3131, 75, True),
+)
+
 LOCKS = (
     Holding("gauge_measurements", "exclusive", (6,), NOW - timedelta(minutes=1)),
     Holding("gauges", "shared", (6,), NOW - timedelta(minutes=1)),
@@ -73,8 +81,13 @@ class PictureConsole(ConsoleApp):
         self._stop.wait()
         self._runner_done.set()
 
+    def _runner_id(self) -> int | None:
+        return 1
 
-def fill(conn: Connection, imports: Any = IMPORTS, log: Any = LOG) -> None:
+
+def fill(
+    conn: Connection, imports: Any = IMPORTS, log: Any = LOG, runners: Any = RUNNERS
+) -> None:
     for state, kind, user, enqueued, due, changed in imports:
         conn.execute(
             "INSERT INTO import.imports"
@@ -88,6 +101,16 @@ def fill(conn: Connection, imports: Any = IMPORTS, log: Any = LOG) -> None:
             " VALUES (%s, %s, %s, %s)",
             (import_id, level, message, ago(minutes)),
         )
+    for number, host, pid, minutes, live in runners:
+        conn.execute(
+            "INSERT INTO import.runners (id, host, pid, started, heartbeat)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (number, host, pid, ago(minutes), NOW),
+        )
+        if live:
+            # Held by the test's connection for as long as the test runs.
+            conn.execute("SELECT import.hold_runner_lock(%s)", (number,))
+    conn.execute("UPDATE import.imports SET runner = 1 WHERE state = 'running'")
 
 
 def ago(minutes: float) -> datetime:

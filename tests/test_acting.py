@@ -47,7 +47,7 @@ def test_console_as_a_forbidden_role_is_one_line_before_any_screen(
     result = gemma("console", "--as", "rita", dsn=lena_dsn)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        'gemma-tui: permission denied: permission denied to set role "rita"'
+        'gemma-tui: permission denied to set role "rita"'
     ]
 
 

@@ -220,7 +220,7 @@ def test_a_damaged_feature_is_a_warning_with_its_place(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"name": ["Danube"]}, "job data key 'name' is unknown (known: file, names)"),
+        ({"name": ["Danube"]}, "key 'name' is unknown (known: file, names)"),
         ({"names": "Danube"}, "names must be a list of 1 to 1000 names"),
         ({"names": []}, "names must be a list of 1 to 1000 names"),
         ({"names": ["Danube", " "]}, "names must be a list of 1 to 1000 names"),

@@ -72,7 +72,7 @@ def test_a_role_that_may_not_create_databases_is_told_so(server_dsn: str) -> Non
     ran = gemma("bench", "-n", "1", dsn=make_conninfo(server_dsn, user="bench_nobody"))
     assert ran.returncode == 2
     assert ran.stderr.strip().splitlines()[-1] == (
-        "gemma-tui: permission denied: permission denied to create database"
+        "gemma-tui: permission denied to create database"
     )
 
 

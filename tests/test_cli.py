@@ -146,7 +146,7 @@ def test_the_headless_runner_runs_and_stops_on_a_signal(
             runner.wait()
     assert runner.stderr is not None
     log = runner.stderr.read()
-    assert f"import {import_id} ended pending" in log
+    assert f" pending import={import_id} kind=gm" in log
     assert "Traceback" not in log
 
 

@@ -300,3 +300,24 @@ async def test_a_database_down_at_start_is_waited_for(
         await until(pilot, lambda: banner.saying("database") is None)
         await until(pilot, lambda: state_of(conn, import_id) == "pending")
         await leave(pilot)
+
+
+async def test_problems_before_the_screen_are_shown_in_the_log_pane(
+    dsn: str,
+) -> None:
+    """A kind plugin skipped at start is said in the log pane (stderr hides
+    behind the screen), cleaned of escapes, and a toast points there."""
+    skipped = "kind plugin 'pp' of pp-kinds 1.0 skipped: boom" + " \x1b]2;x\x1b\\"
+    app = console(dsn, notices=(skipped,))
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(LogPane)
+        await until(pilot, lambda: any("console" in line for line in pane.lines))
+        [line] = [line for line in pane.lines if " console " in line]
+        assert line.endswith(
+            " console warn  kind plugin 'pp' of pp-kinds 1.0 skipped: boom"
+        )
+        assert "\x1b" not in line
+        assert [n.message for n in app._notifications] == [
+            "1 problem(s) at start; see the log pane"
+        ]
+        await leave(pilot)

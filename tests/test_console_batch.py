@@ -118,3 +118,32 @@ async def test_escape_on_a_batch_decides_nothing_and_keeps_the_marks(
         assert sorted(int(key) for key in marks(review)) == ids
     assert decided(heard) == ([], [])
     assert [state_of(conn, number) for number in ids] == ["pending", "pending"]
+
+
+async def test_a_decision_never_acts_on_a_mark_the_filter_hides(
+    dsn: str, conn: Connection
+) -> None:
+    """A marked import that the filter hides is not decided with `a`: the
+    highlighted one that shows is; the mark comes back with the filter off."""
+    hidden = add_import(conn, "pending", kind="other")
+    shown = add_import(conn, "pending")
+    app = console(dsn)
+    async with app.run_test(size=(100, 30)) as pilot:
+        review = app.query_one("#review", ReviewTable)
+        await until(pilot, lambda: review.row_count == 2)
+        review.focus()
+        review.move_cursor(row=review.get_row_index(str(hidden)))
+        await pilot.press("space")
+        await pilot.press("slash", *"kind:toy", "enter")
+        await until(pilot, lambda: review.row_keys == [str(shown)])
+        assert "1 marked" not in str(review.border_title)
+
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Accept import #{shown}?" in dialog_text(app)
+        await pilot.press("escape")
+
+        await pilot.press("escape")
+        await until(pilot, lambda: review.row_count == 2)
+        assert marks(review) == [str(hidden)]
+    assert state_of(conn, hidden) == "pending"

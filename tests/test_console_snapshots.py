@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
@@ -15,17 +16,27 @@ from gemma_tui.ui import messages
 from gemma_tui.ui.confirm import Confirm
 from gemma_tui.ui.keys import HelpScreen
 from gemma_tui.ui.panes import ReviewTable
-from tests.pictures import HOSTILE, Snap, fill, picture_console, settled, until
+from tests.pictures import (
+    HOSTILE,
+    RunBefore,
+    Snap,
+    fill,
+    picture_console,
+    settled,
+    until,
+)
 
 
 def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
-    counts and "… ago"; Running with #6 (gm, 1m 00s); Queued with #7 "due
+    counts and "… ago"; Running "(1 · 2 runners live)" with #6 (gm,
+    1m 00s); Queued with #7 "due
     now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
-    error and "51m 00s ago"; no Locks pane (it gives way at this height);
-    the log at the bottom, newest line last; the footer names enter, tab,
-    a, d and q. No pane overflows its cell."""
+    error and "51m 00s ago"; no Locks or Runners pane (they give way at
+    this height);
+    the log at the bottom, newest line last; the footer names enter,
+    space, a, d, history, filter, keys and q. No pane overflows its cell."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
@@ -33,8 +44,10 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
 
 def test_main_screen_at_160x50(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """The console at 160x50, in three columns: Review, Running and Queued
-    side by side on top; Failed with #3 and Locks (gauge_measurements
-    exclusive and gauges shared, both held by #6) below them; the log
+    side by side on top; Failed with #3, Locks (gauge_measurements
+    exclusive and gauges shared, both held by #6) and Runners (gauge-host
+    "here" running 1, backup-host "gone", axis-host "live", each with its
+    uptime and pid) below them; the log
     across the bottom; every column heading and every log line reads in
     full, times in UTC."""
     fill(conn)
@@ -97,7 +110,8 @@ def _started(import_id: int) -> messages.ImportStarted:
 
 def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """Narrow but tall: two columns, Review | Running, Queued | Failed, then
-    the Locks pane across (it gives way only below 36 lines), the log at
+    Locks | Runners (they give way only below 36 lines; the Runners pane
+    shows host, jobs, here/gone/live and uptime, its pid cut), the log at
     the bottom."""
     fill(conn)
     app = picture_console(dsn)
@@ -173,5 +187,77 @@ def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
         await settled(4)(pilot)
         await pilot.press("space", "j", "space")
         await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_matching_dialog_at_80x24(
+    snap_compare: Snap, conn: Connection, dsn: str
+) -> None:
+    """`/`, `kind:gm`, Enter, then `A`: a dialog with a green edge asks
+    "Accept all 3 pending imports the filter matches?", names the filter
+    kind:gm, the imports #5, #2 and #1, the kinds "gm (3)", the log counts
+    summed and what accepting does."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("slash", *"kind:gm", "enter")
+        await until(pilot, lambda: _review_rows(pilot) == 3)
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def _focus_and_press(pane: str, *keys: str) -> RunBefore:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        pilot.app.screen.query_one(pane).focus()
+        await pilot.press(*keys)
+        await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.pause()
+
+    return run_before
+
+
+def test_retry_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`r` on the failed #3: a dialog asks "Retry import #3 now?", names
+    the kind with its description and the user, says a new import runs
+    the same data now while #3 stays failed, and that y / Enter retries."""
+    fill(conn)
+    app = picture_console(dsn)
+    run_before = _focus_and_press("#failed", "r")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_cancel_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """`j`, `c` in Queued: a dialog with a red edge asks "Cancel import
+    #8?", names kind st, the user and "Due: due in 25m 00s", and says it
+    will never run and ends declined, signed by the operator; its last
+    line reads "y / Enter: cancel #8    n / Esc: keep it"."""
+    fill(conn)
+    app = picture_console(dsn)
+    run_before = _focus_and_press("#queued", "j", "c")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_palette_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+    """ctrl+p then `#7`: the palette lists "Open import #7 · gm, queued"
+    first, with "its detail" below it, over the dimmed overview."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+        await pilot.press("#", "7")
+        palette = pilot.app.screen
+        hits = palette.query_one(CommandList)
+        await until(pilot, lambda: hits.option_count > 0)
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

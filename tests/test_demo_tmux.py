@@ -5,13 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,53 +19,25 @@ import pytest
 from gemma_tui.db import Connection
 from tests.engine import moved
 from tests.running import wait_until
+from tests.terminals import Terminal, asked, gemma_command, needs_tmux
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-
-
-class Terminal:
-    """A private tmux server running one command in a 100x30 window."""
-
-    def __init__(self, command: str) -> None:
-        self.socket = f"gemma-tui-test-{uuid.uuid4().hex[:8]}"
-        self.tmux("new-session", "-d", "-x", "100", "-y", "30", command)
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        return result.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", *keys)
-        time.sleep(0.3)
-
-    def pid(self) -> int:
-        return int(self.tmux("display", "-p", "#{pane_pid}").strip())
-
-    def alive(self) -> bool:
-        return bool(self.tmux("list-sessions").strip())
-
-    def close(self) -> None:
-        self.tmux("kill-server")
+pytestmark = needs_tmux
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    directory = tmp_path / "pgdata"
-    yield directory
-    # A console killed with its terminal leaves the embedded server up.
-    pid_file = directory / "postmaster.pid"
-    if pid_file.exists():
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: a pytest starting meanwhile (another
+    # checkout's, say) makes its base directory private again, and the
+    # server, which runs as its own user, could then not be stopped.
+    with tempfile.TemporaryDirectory(prefix="gemma-tui-demo-") as parent:
+        directory = Path(parent) / "pgdata"
+        yield directory
+        # A console killed with its terminal leaves the embedded server up.
+        pid_file = directory / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+            wait_until(lambda: not pid_file.exists(), timeout=30)
 
 
 def gemma_json(data_dir: Path, *args: str) -> object:
@@ -112,8 +82,7 @@ def test_the_demo_accepts_and_declines_from_the_keyboard(data_dir: Path) -> None
     """Demo: imports reach pending, `a`+`y` accepts one, `d`+`y` declines
     another and its staged rows are gone; `q` asks nothing once nothing
     runs."""
-    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
-    command = f"{env} {sys.executable} -m gemma_tui --data-dir {data_dir} demo"
+    command = gemma_command("--data-dir", str(data_dir), "demo")
     started = time.monotonic()
     terminal = Terminal(command)
     try:
@@ -145,12 +114,6 @@ def test_the_demo_accepts_and_declines_from_the_keyboard(data_dir: Path) -> None
     print(f"first frame {first_frame:.2f} s, all pending {all_pending:.2f} s")
 
 
-def asked(terminal: Terminal, verb: str) -> int | None:
-    """The import a confirmation on screen asks about, if one does."""
-    found = re.search(rf"{verb} import #(\d+)\?", terminal.screen())
-    return int(found[1]) if found else None
-
-
 @pytest.mark.parametrize(
     "number", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"]
 )
@@ -161,8 +124,7 @@ def test_a_signal_while_importing_ends_the_console_and_leaves_none_running(
     runs: the console exits within the drain grace and the import is queued
     again, not left running. The test holds a lock on the staging table so
     that the import is surely running when the signal comes."""
-    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
-    command = f"exec env {env} {sys.executable} -m gemma_tui --data-dir {data_dir} demo"
+    command = gemma_command("--data-dir", str(data_dir), "demo")
     terminal = Terminal(command)
     blocker: psycopg.Connection[tuple[object, ...]] | None = None
     try:
@@ -208,8 +170,7 @@ def test_the_console_starts_while_the_database_is_down(
     an exit; once the server is reachable, the imports show."""
     later, socket, link = moved(dsn, tmp_path)
     add_pending(conn)
-    env = f"TERM=xterm-256color HOME={os.environ.get('HOME', '/root')}"
-    command = f"{env} {sys.executable} -m gemma_tui --dsn '{later}' console"
+    command = gemma_command("--dsn", later, "console")
     terminal = Terminal(command)
     try:
         wait_until(lambda: "Database unreachable" in terminal.screen(), timeout=30)

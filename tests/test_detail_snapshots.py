@@ -10,11 +10,21 @@ import json
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from gemma_tui.db import Connection
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.messages import ImportChosen
-from tests.pictures import HOSTILE, Snap, ago, picture_console, settled, showing, until
+from tests.pictures import (
+    HOSTILE,
+    Snap,
+    ago,
+    fill,
+    picture_console,
+    settled,
+    showing,
+    until,
+)
 
 DATA = json.dumps(
     {
@@ -94,7 +104,7 @@ def test_detail_of_a_pending_import_at_80x24(
     apart", the chain "#1 → #2 → #3 (this one)" and the log counts; the
     log below shows three lines, the warning's level word highlighted and
     the hostile text literal with its escape sequence gone. No errors pane.
-    The footer names Back, Info, Warnings, Errors, Next pane."""
+    The footer names Panes (tab), Back, Info, Warnings, Errors."""
     fill_chain(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(80, 24), run_before=opened(3))
@@ -122,4 +132,27 @@ def test_detail_log_with_info_hidden_at_80x24(
     fill_chain(conn)
     app = picture_console(dsn)
     run_before = opened(2, then="tab i")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_detail_of_a_waiting_import_at_80x24(
+    snap_compare: Snap, conn: Connection, dsn: str
+) -> None:
+    """The overview's queued #7 (gm, due now) while #6 (gm) runs: below
+    the facts, "Why is it waiting?" says it is due now and first in line,
+    and that gauge_measurements (exclusive) is held exclusive by #6 since
+    09:29:00 (1m 00s), so it waits for it; gauges (shared) is held shared
+    by #6, which it may share. The footer offers Cancel import, not Retry."""
+    fill(conn)
+    app = picture_console(dsn)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(4)(pilot)
+        pilot.app.post_message(ImportChosen(7))
+        await until(pilot, showing(pilot, DetailScreen))
+        screen = pilot.app.screen
+        waiting = screen.query_one("#waiting", Static)
+        await until(pilot, lambda: "gauges" in str(waiting.render()))
+        await pilot.pause()
+
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

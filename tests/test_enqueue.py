@@ -54,7 +54,7 @@ def test_without_a_user_the_connections_role_submits(conn: Connection) -> None:
 
 def test_a_role_without_the_right_to_insert_is_refused(conn: Connection) -> None:
     """The database's own rights decide who may enqueue: no right, no row."""
-    with pytest.raises(PermissionDenied, match=r"^permission denied: "):
+    with pytest.raises(PermissionDenied, match=r"^permission denied for "):
         submit(conn, {"action": "ok"}, user="mallory")
     assert count(conn, "import.imports") == 0
     assert column(conn, "SELECT current_user") == "postgres"

@@ -8,6 +8,7 @@ import random
 import signal
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from gemma_tui.db import Connection
@@ -121,11 +122,23 @@ def chain(conn: Connection, ids: list[int]) -> list[int]:
     return [int(row[0]) for row in rows] or ids
 
 
+def runs_begun(conn: Connection) -> int:
+    """Runs of toy sleep imports begun so far, by any runner."""
+    return count(
+        conn, "SELECT count(*) FROM import.import_logs WHERE msg = 'toy sleep'"
+    )
+
+
+def runs_begun_since(conn: Connection, before: int) -> bool:
+    return runs_begun(conn) > before
+
+
 def test_runners_killed_at_random_points_lose_and_repeat_nothing(
     dsn: str, conn: Connection
 ) -> None:
     """200 imports; five runner processes in turn, each killed with SIGKILL
-    after a random 0.3 to 1.2 s; then a last runner finishes the rest.
+    a random 0 to 0.6 s after it began running imports (its start-up time
+    depends on the machine's load); then a last runner finishes the rest.
     Every import ends pending with exactly its own staged row; an import
     ran again only after a kill re-queued it, never after it had finished;
     no import is left running and no dependency lock is left held."""
@@ -141,8 +154,10 @@ def test_runners_killed_at_random_points_lose_and_repeat_nothing(
     ]
     chance = random.Random(20261204)
     for _ in range(5):
+        before = runs_begun(conn)
         process = start_toy_runner(dsn)
-        time.sleep(chance.uniform(0.3, 1.2))
+        wait_until(partial(runs_begun_since, conn, before), timeout=60)
+        time.sleep(chance.uniform(0.0, 0.6))
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     with running(dsn, toy.registry()):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gemma_tui.db import Connection
+from gemma_tui.errors import BadJobData
 from gemma_tui.kinds import load_kinds
 from gemma_tui.kinds.asc import parse_asc
 from gemma_tui.queue import imports
@@ -218,3 +219,29 @@ def test_the_damaged_station_list_warns_per_entry(dsn: str, conn: Connection) ->
     assert all(m.startswith("pegelonline_stations_bad.json, entry ") for m in warnings)
     row, _ = imports.get_import(conn, import_id)
     assert row.warnings == 3
+
+
+@pytest.mark.parametrize("kind", ["gm", "st", "wx"])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"file": ""}, 'names no file: its "file" is empty'),
+        ({"file": "  "}, 'names no file: its "file" is empty'),
+        (
+            {"file": "exports/a.asc"},
+            "the file must be named by an absolute path, not 'exports/a.asc'",
+        ),
+        ({"file": "/x.asc", "fiel": 1}, "key 'fiel' is unknown (known: file"),
+        ({"path": "/x.asc"}, 'must be an object like {"file": "/path"}'),
+    ],
+)
+def test_every_built_in_kind_refuses_a_file_it_could_not_find(
+    conn: Connection, kind: str, data: dict[str, object], message: str
+) -> None:
+    """A runner may run in another directory, on another host: an empty or
+    relative name, or a misspelt key, is refused when queued, with no row."""
+    with pytest.raises(BadJobData) as raised:
+        imports.enqueue(conn, REGISTRY, kind, json.dumps(data), user="alice")
+    assert str(raised.value).startswith(f"job data for {kind!r}: ")
+    assert message in str(raised.value)
+    assert conn.execute("SELECT count(*) FROM import.imports").fetchone() == (0,)

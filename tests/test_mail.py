@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from gemma_tui import config
+from gemma_tui.config import ConfigError
 from gemma_tui.db import Connection
 from gemma_tui.queue import mail
-from gemma_tui.queue.mail import MailError, SmtpSettings
+from gemma_tui.queue.mail import SmtpSettings
 from tests.engine import FAST, log_of, running, settled, submit, wait_until
 from tests.test_cli import gemma
 
@@ -146,14 +148,19 @@ def test_settings_come_from_the_environment_and_hide_the_password() -> None:
         "GEMMA_TUI_SMTP_HOST": "127.0.0.1",
         "GEMMA_TUI_SMTP_PORT": "2525",
         "GEMMA_TUI_SMTP_PASSWORD": "hunter2",
+        "GEMMA_TUI_SMTP_STARTTLS": "yes",
     }
-    settings = SmtpSettings.from_environment(environ)
+    settings = config.load(None, {}, environ).smtp.settings()
     assert settings is not None
-    assert (settings.host, settings.port) == ("127.0.0.1", 2525)
+    assert (settings.host, settings.port, settings.starttls) == (
+        "127.0.0.1",
+        2525,
+        True,
+    )
     assert "hunter2" not in repr(settings)
-    assert SmtpSettings.from_environment({}) is None
-    with pytest.raises(MailError, match="not a port number"):
-        SmtpSettings.from_environment({**environ, "GEMMA_TUI_SMTP_PORT": "x"})
+    assert config.load(None, {}, {}).smtp.settings() is None
+    with pytest.raises(ConfigError, match="GEMMA_TUI_SMTP_PORT: must be a whole"):
+        config.load(None, {}, {**environ, "GEMMA_TUI_SMTP_PORT": "x"})
 
 
 def test_the_operator_keeps_addresses_from_the_command_line(

@@ -335,7 +335,7 @@ def test_a_plugin_kind_runs_and_is_reviewed(
     assert runner.stderr is not None
     log = runner.stderr.read()
     assert problem_lines(log) == EXPECTED_PROBLEMS
-    assert f"import {import_id} ended pending" in log
+    assert f" pending import={import_id} kind=hello" in log
     assert "Traceback" not in log
     messages = gemma(plugins, "--dsn", dsn, "logs", str(import_id)).stdout
     assert "hello, operator" in messages

@@ -18,6 +18,7 @@ from gemma_tui.db import Connection
 from gemma_tui.queue import imports, rules
 from gemma_tui.queue.events import ImportFinished, RunnerStarted
 from gemma_tui.queue.kinds import Feedback, Job, Kind, Registry
+from gemma_tui.queue.locks import Holding
 from gemma_tui.queue.runner import Claim, Outcome, Runner
 from gemma_tui.queue.store import StoreRetry, store
 from tests import toy
@@ -247,9 +248,13 @@ def test_shared_holders_run_together(dsn: str, conn: Connection) -> None:
         r1 = submit(conn, {"action": "block", "gate": "r1"}, "reader")
         r2 = submit(conn, {"action": "block", "gate": "r2"}, "reader")
         wait_until(lambda: in_state(conn, "running", r1, r2))
-        [holding] = handle.runner.locks.snapshot()
-        assert (holding.resource, holding.mode) == ("toys", "shared")
-        assert holding.holders == (r1, r2)
+        # The claim commits before the runner notes the holding it took.
+        both = [("toys", "shared", (r1, r2))]
+        wait_until(lambda: holdings(handle.runner.locks.snapshot()) == both)
+
+
+def holdings(snapshot: list[Holding]) -> list[tuple[str, str, tuple[int, ...]]]:
+    return [(held.resource, held.mode, held.holders) for held in snapshot]
 
 
 def test_a_shared_import_waits_while_an_exclusive_holder_runs(
@@ -362,13 +367,38 @@ def test_do_runs_as_the_submitting_role(dsn: str, conn: Connection) -> None:
 def test_a_job_lacking_a_right_fails_with_a_permission_error(
     dsn: str, conn: Connection
 ) -> None:
-    """The submitting role's rights apply to `do`: no right, a failed import."""
+    """The submitting role's rights apply to `do`: no right, a failed import,
+    told as the database tells it, with no traceback through the driver."""
     conn.execute("REVOKE ALL ON toy.items FROM gemma_importer")
     denied = submit(conn, {"action": "ok", "stage": ["x"]})
     assert run_until_settled(dsn, conn, denied) == {denied: "failed"}
     [line] = levels(conn, denied, "error")
-    assert "permission denied for table items" in line
+    assert line.splitlines() == [
+        "error in import: permission denied for table items",
+        "SQLSTATE 42501",
+    ]
     assert count(conn, "toy.items") == 0
+
+
+def test_a_constraint_the_data_breaks_is_told_with_the_server_detail(
+    dsn: str, conn: Connection
+) -> None:
+    """A database error in `do` is logged with the server's detail and its
+    code, so that the operator sees which row broke what."""
+    conn.execute(
+        "ALTER TABLE toy.items ADD CONSTRAINT short_label CHECK (length(label) < 5)"
+    )
+    broken = submit(conn, {"action": "ok", "stage": ["far too long"]})
+    assert run_until_settled(dsn, conn, broken) == {broken: "failed"}
+    [line] = levels(conn, broken, "error")
+    head, detail, code = line.splitlines()
+    assert head == (
+        'error in import: database error: new row for relation "items"'
+        ' violates check constraint "short_label"'
+    )
+    assert detail.startswith("detail: Failing row contains (")
+    assert "far too long" in detail
+    assert code == "SQLSTATE 23514"
 
 
 def test_an_import_whose_role_cannot_be_assumed_fails(

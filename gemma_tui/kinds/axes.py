@@ -36,11 +36,7 @@ class WaterwayAxes(Kind):
     exclusive = ("waterway_axis",)
 
     def create(self, data: Any) -> Job:
-        path = files.file_of(data)
-        unknown = sorted(set(data) - set(DATA_KEYS))
-        if unknown:
-            known = ", ".join(DATA_KEYS)
-            raise BadJobData(f"job data key {unknown[0]!r} is unknown (known: {known})")
+        path = files.file_of(data, DATA_KEYS)
         return AxisImport(path, names_of(data.get("names")))
 
     def stage_done(self, conn: Connection, import_id: int, feedback: Feedback) -> None:

@@ -14,11 +14,26 @@ from gemma_tui.queue.kinds import Feedback
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def file_of(data: Any) -> Path:
-    """The file named by job data of the form {"file": "/path"}."""
+def file_of(data: Any, keys: tuple[str, ...] = ("file",)) -> Path:
+    """The file named by job data of the form {"file": "/path"}, with no
+    keys but `keys`.
+
+    The path must be absolute: the runner that reads it may be another
+    process, started elsewhere, than the one that queued it.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("file"), str):
-        raise BadJobData('job data must be an object like {"file": "/path"}')
-    return Path(data["file"])
+        raise BadJobData('it must be an object like {"file": "/path"}')
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        known = ", ".join(keys)
+        raise BadJobData(f"key {unknown[0]!r} is unknown (known: {known})")
+    named = data["file"]
+    if not named.strip():
+        raise BadJobData('it names no file: its "file" is empty')
+    path = Path(named)
+    if not path.is_absolute():
+        raise BadJobData(f"the file must be named by an absolute path, not {named!r}")
+    return path
 
 
 def read(path: Path) -> bytes:

@@ -34,7 +34,7 @@ class GaugeMeasurements(Kind):
     shared = ("gauges",)
 
     def create(self, data: Any) -> Job:
-        path = files.file_of(data)
+        path = files.file_of(data, ("file", "utc_offset_minutes"))
         minutes = data.get("utc_offset_minutes", DEFAULT_UTC_OFFSET_MINUTES)
         if not isinstance(minutes, int) or not -720 <= minutes <= 840:
             raise BadJobData("utc_offset_minutes must be whole minutes, -720 to 840")

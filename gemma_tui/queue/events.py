@@ -33,6 +33,14 @@ class ImportFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportsRequeued:
+    """Imports found running for no live runner, queued again."""
+
+    import_ids: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class LocksChanged:
     holdings: tuple[Holding, ...]
 
@@ -45,6 +53,15 @@ class RunnerTrouble:
 
 
 @dataclass(frozen=True, slots=True)
+class RunnerPaused:
+    """The runner stopped (`paused`) or went back to (not `paused`) taking
+    new imports; those running go on either way."""
+
+    paused: bool
+    by: str  # who asked, for the record
+
+
+@dataclass(frozen=True, slots=True)
 class RunnerStopped:
     unfinished: tuple[int, ...]
 
@@ -53,7 +70,9 @@ RunnerEvent = (
     RunnerStarted
     | ImportStarted
     | ImportFinished
+    | ImportsRequeued
     | LocksChanged
     | RunnerTrouble
+    | RunnerPaused
     | RunnerStopped
 )

@@ -26,6 +26,7 @@ from typing import Any
 
 import psycopg
 
+from gemma_tui import errors
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
@@ -224,16 +225,28 @@ def write_outcome(
 
 
 def _failure(claim: Claim, error: BaseException) -> Outcome:
-    head = str(error).strip() or type(error).__name__
-    if not isinstance(error, GemmaError):
-        # Expected faults (a bad file, a missing right) need no traceback.
-        head += "\n" + "".join(traceback.format_exception(error)).rstrip()
-    outcome = Outcome("failed", lines=[("error", f"error in import: {head}")])
+    outcome = Outcome("failed", lines=[("error", f"error in import: {_told(error)}")])
     tries = rules.clip_tries(claim.tries_left)
     outcome.retry = rules.decide_retry(tries, rules.clip_wait(claim.retry_wait))
     if outcome.retry.level and outcome.retry.message:
         outcome.lines.append((outcome.retry.level, outcome.retry.message))
     return outcome
+
+
+def _told(error: BaseException) -> str:
+    """The error as the import's log tells it.
+
+    Expected faults (a bad file, a missing right, a constraint the data
+    breaks) need no traceback: the database's own detail and hint say more
+    than a stack through the driver would. Anything else is a bug in a job,
+    and its traceback is what finds it.
+    """
+    if isinstance(error, GemmaError):
+        return str(error).strip() or type(error).__name__
+    if isinstance(error, psycopg.Error):
+        return errors.database_story(error)
+    head = str(error).strip() or type(error).__name__
+    return head + "\n" + "".join(traceback.format_exception(error)).rstrip()
 
 
 def _roll_back(conn: Connection) -> None:

@@ -3,17 +3,16 @@
 An import enqueued with `send_email` gets one message when its run ends.
 The address comes from `import.mail_addresses`, a mapping of roles to
 addresses that the operator keeps (`gemma-tui email`); the SMTP server
-from the environment. Whatever happens here is written to the import's
-log, as info lines (they say nothing about the data, so they must not add
-to the warnings a reviewer weighs), and never changes its outcome.
+from the configuration (gemma_tui.config). Whatever happens here is
+written to the import's log, as info lines (they say nothing about the
+data, so they must not add to the warnings a reviewer weighs), and never
+changes its outcome.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -27,7 +26,6 @@ from gemma_tui.text import one_line
 
 _Q = load("mail")
 
-ENV_PREFIX = "GEMMA_TUI_SMTP_"
 DEFAULT_SENDER = "gemma-tui@localhost"
 
 # What each outcome means to the person who submitted the import.
@@ -60,27 +58,6 @@ class SmtpSettings:
             f"SmtpSettings(host={self.host!r}, port={self.port}, "
             f"sender={self.sender!r}, user={self.user!r}, password={hidden!r}, "
             f"starttls={self.starttls})"
-        )
-
-    @classmethod
-    def from_environment(
-        cls, environ: Mapping[str, str] = os.environ
-    ) -> SmtpSettings | None:
-        """The settings in GEMMA_TUI_SMTP_* variables; None without a host."""
-
-        def get(name: str) -> str | None:
-            return environ.get(ENV_PREFIX + name) or None
-
-        host = get("HOST")
-        if host is None:
-            return None
-        return cls(
-            host=host,
-            port=_port(get("PORT") or "25"),
-            sender=get("FROM") or DEFAULT_SENDER,
-            user=get("USER"),
-            password=get("PASSWORD"),
-            starttls=(get("STARTTLS") or "").lower() in ("1", "yes", "true", "on"),
         )
 
 
@@ -200,13 +177,3 @@ def addresses(conn: Connection) -> list[tuple[str, str]]:
     except psycopg.Error as error:
         raise readable(error) from error
     return [(str(user), str(address)) for user, address in rows]
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 < port < 65536:
-        raise MailError(f"{ENV_PREFIX}PORT is not a port number: {text!r}")
-    return port

@@ -35,9 +35,11 @@ from gemma_tui.queue.bookkeeper import Bookkeeper
 from gemma_tui.queue.control import Claim, Control
 from gemma_tui.queue.events import (
     ImportFinished,
+    ImportsRequeued,
     ImportStarted,
     LocksChanged,
     RunnerEvent,
+    RunnerPaused,
     RunnerStarted,
     RunnerStopped,
     RunnerTrouble,
@@ -55,6 +57,9 @@ log = logging.getLogger(__name__)
 
 _Q = load("queue")
 
+# Why imports left running are queued again.
+GONE = "its runner is gone"
+
 # Seconds an idle runner waits at most before it looks whether to stop.
 _STOP_CHECK = 0.25
 
@@ -71,6 +76,13 @@ class RunnerSettings:
     smtp: mail.SmtpSettings | None = None  # None: imports asking for mail get none
     # Seconds between heartbeats and looks for runners that are gone.
     recover_interval: float = 5.0
+    # Seconds without the database after which the runner stops and fails
+    # (RunnerGaveUp); None: it waits for the database for ever.
+    give_up: float | None = None
+
+
+class RunnerGaveUp(GemmaError):
+    """The database stayed away longer than the runner may wait for it."""
 
 
 def _ignore(event: RunnerEvent) -> None:
@@ -123,7 +135,11 @@ class Runner:
         self._running_kinds: Counter[str] = Counter()
         self._guard = threading.Lock()
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._next_tending = 0.0
+        # Since when the database has failed every attempt, monotonic.
+        self._troubled_since: float | None = None
+        self._gave_up: str | None = None
 
     @property
     def runner_id(self) -> int | None:
@@ -156,12 +172,15 @@ class Runner:
                 # After the claim, which asks the server anyway: a woken
                 # runner claims first.
                 self.control.ping_if_quiet(self.settings.poll_interval)
+                self._troubled_since = None
                 self._idle(wait)
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
         self._drain(executor)
         executor.jobs.close()
         listening.join(timeout=_STOP_CHECK * 4)
+        if self._gave_up is not None:
+            raise RunnerGaveUp(self._gave_up)
 
     def _executor(self, stop: threading.Event) -> Executor:
         slots = self.settings.max_running
@@ -188,6 +207,22 @@ class Runner:
             smtp=self.settings.smtp,
         )
 
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def pause(self, by: str) -> None:
+        """Takes no new imports until `resume`; those running go on."""
+        self._paused.set()
+        log.info("paused by %s", by, extra={"action": "pause"})
+        self.report(RunnerPaused(True, by))
+
+    def resume(self, by: str) -> None:
+        self._paused.clear()
+        log.info("resumed by %s", by, extra={"action": "resume"})
+        self.report(RunnerPaused(False, by))
+        self._wake.set()
+
     def running(self) -> list[int]:
         with self._guard:
             return sorted(self._threads)
@@ -204,7 +239,7 @@ class Runner:
         comes due sooner."""
         poll = self.settings.poll_interval
         free = self.settings.max_running - len(self.running())
-        if free <= 0:
+        if self.paused or free <= 0:
             return poll
         started = self._claim_fairly(free, executor, fair_only=True)
         if started.limited and started.count < free:
@@ -302,7 +337,7 @@ class Runner:
             "starting import %d (%s)",
             claim.id,
             claim.kind,
-            extra={"import_id": claim.id, "action": "start"},
+            extra={"import_id": claim.id, "action": "claimed"},
         )
         self.report(ImportStarted(claim.id, claim.kind, claim.username))
         self._report_locks()
@@ -310,11 +345,12 @@ class Runner:
 
     def _recover(self) -> tuple[int, ...]:
         requeued = self.control.recover()
+        # Reported, and so logged by whoever hosts the runner.
         for import_id in requeued:
-            log.warning(
+            log.info(
                 "re-queued import %d left running by a runner that is gone",
                 import_id,
-                extra={"import_id": import_id, "action": "requeue"},
+                extra={"import_id": import_id, "action": "requeued"},
             )
         return requeued
 
@@ -326,7 +362,8 @@ class Runner:
             return
         self._next_tending = now + self.settings.recover_interval
         self.control.heartbeat()
-        self._recover()
+        if requeued := self._recover():
+            self.report(ImportsRequeued(requeued, GONE))
 
     def _drain(self, executor: Executor) -> None:
         with self._guard:
@@ -364,6 +401,8 @@ class Runner:
                 self._trouble(error, reconnect=False)
                 self._stop.wait(wait)
                 wait = min(wait * 2, 30.0)
+                if self._give_up_now(error):
+                    return
 
     def _relock(self) -> None:
         """Takes the locks of the imports still running again: they went
@@ -385,21 +424,27 @@ class Runner:
                 )
 
     def _disown_strays(self) -> None:
-        for import_id in self.control.requeue_strays(self.running()):
-            log.warning(
+        strays = tuple(self.control.requeue_strays(self.running()))
+        for import_id in strays:
+            log.info(
                 "re-queued import %d, claimed as the connection broke",
                 import_id,
-                extra={"import_id": import_id, "action": "requeue"},
+                extra={"import_id": import_id, "action": "requeued"},
             )
+        if strays:
+            self.report(ImportsRequeued(strays, "claimed as the connection broke"))
 
     def _listener_trouble(self, error: Exception) -> None:
         self.report(RunnerTrouble(_first_line(error)))
 
     def _trouble(self, error: Exception, *, reconnect: bool = True) -> None:
         message = _first_line(error)
-        log.error("runner: %s", message, extra={"action": "db-error"})
+        # Reported, and so logged by whoever hosts the runner.
+        log.info("runner: %s", message, extra={"action": "db-error"})
         self.report(RunnerTrouble(message))
-        if not reconnect:
+        if self._troubled_since is None:
+            self._troubled_since = time.monotonic()
+        if not reconnect or self._give_up_now(error):
             return
         if self.control.broken:
             self._connect_until_ready()
@@ -407,6 +452,18 @@ class Runner:
             # The connection lives (say, a statement was refused): keep it,
             # and with it the runner's liveness, but do not spin.
             self._stop.wait(1.0)
+
+    def _give_up_now(self, error: Exception) -> bool:
+        """Stops the runner if the database has been away too long."""
+        limit = self.settings.give_up
+        since = self._troubled_since
+        if limit is None or since is None or time.monotonic() - since < limit:
+            return False
+        self._gave_up = (
+            f"gave up after {limit:g} s without the database: {_first_line(error)}"
+        )
+        self._stop.set()
+        return True
 
     # The running side: each import on a worker thread.
 

@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from textual.app import ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gemma_tui.db import Connection
@@ -36,11 +38,20 @@ from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
-from gemma_tui.ui.panes import ImportsTable, KeyedTable, ReviewTable
-from gemma_tui.ui.reviewing import ReviewingApp, any_pending
+from gemma_tui.ui.logpane import LogPane
+from gemma_tui.ui.operating import OPERATIONS, OperatingApp
+from gemma_tui.ui.palette import ConsoleCommands
+from gemma_tui.ui.panes import (
+    FailedTable,
+    ImportsTable,
+    KeyedTable,
+    QueuedTable,
+    ReviewTable,
+)
+from gemma_tui.ui.reviewing import any_pending
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
-from gemma_tui.ui.watch import Watcher
+from gemma_tui.ui.watch import Watcher, WatchSettings
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
@@ -49,11 +60,13 @@ OVERVIEW = "overview"
 HISTORY = "history"
 
 
-class ConsoleApp(ReviewingApp):
+class ConsoleApp(OperatingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
-    ENABLE_COMMAND_PALETTE = False
+    COMMANDS = {ConsoleCommands}  # noqa: RUF012 - Textual types it as a plain set
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The footer shows this key on its right; the help lists it here.
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="palette"),
         Binding("1", "show_overview", "Overview", show=False, id="overview"),
         Binding("2,h", "show_history", "History", id="history"),
         Binding("slash", "open_filter", "Filter", id="filter"),
@@ -76,8 +89,21 @@ class ConsoleApp(ReviewingApp):
         title_suffix: str = "",
         read_only: bool = False,
         schema_unchecked: bool = False,
+        keymap: Mapping[str, str] | None = None,
+        theme: str | None = None,
+        watch_settings: WatchSettings | None = None,
+        notices: tuple[str, ...] = (),
     ) -> None:
         super().__init__(dsn, registry, reviewer)
+        # Keys remapped by binding id (the help lists the ids).
+        self._remapped = dict(keymap or {})
+        self.set_keymap(self._remapped)
+        if theme is not None:
+            self.theme = theme
+        self._watch_settings = watch_settings
+        # What went wrong before the screen existed (kind plugins skipped):
+        # stderr is hidden behind the screen, so the log pane says it.
+        self._notices = notices
         # Read-only: the keys that change things are gone, and the sessions
         # (whose dsn the host made read-only) could not change them anyway.
         self._read_only = read_only
@@ -93,6 +119,7 @@ class ConsoleApp(ReviewingApp):
         self._filter = ImportFilter()
         self._history: HistoryScreen | None = None
         self._running_here: set[int] = set()
+        self._runner: Runner | None = None  # the hosted one, once started
         self._stop = threading.Event()
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
@@ -109,10 +136,22 @@ class ConsoleApp(ReviewingApp):
         if not self._run_runner:
             self._view.locks.without_runner()
         self._catch_signals()
+        self._tell_notices()
         self.set_interval(1.0, self._show_imports)
         self._start("watcher", self._watch)
         if not self._schema_unchecked:
             self._start_runner()
+
+    def _tell_notices(self) -> None:
+        for notice in self._notices:
+            self._view.log_pane.notice(self._clock(), "warn", notice)
+        if self._notices:
+            count = len(self._notices)
+            self.notify(
+                f"{count} problem(s) at start; see the log pane",
+                severity="warning",
+                timeout=15,
+            )
 
     def _start_runner(self) -> None:
         if self._run_runner and not self._stop.is_set() and self._runner_done.is_set():
@@ -131,7 +170,11 @@ class ConsoleApp(ReviewingApp):
     def _watch(self) -> None:
         closing = get_current_worker().cancelled_event
         watcher = Watcher(
-            self._dsn, self.post_message, clock=self._clock, prepare=self._prepare
+            self._dsn,
+            self.post_message,
+            self._watch_settings,
+            clock=self._clock,
+            prepare=self._prepare,
         )
         watcher.run(closing)
 
@@ -145,6 +188,7 @@ class ConsoleApp(ReviewingApp):
     def _run_hosted_runner(self) -> None:
         settings = self._runner_settings
         runner = Runner(self._dsn, self._kinds, settings, report=self._reported)
+        self._runner = runner
         try:
             runner.run(self._stop)
         finally:
@@ -175,12 +219,14 @@ class ConsoleApp(ReviewingApp):
             # footer is rebuilt only then, not on every refresh.
             self.refresh_bindings()
         detail = self._detail_shown()
-        if detail and before.get(detail.import_id) != self._imports.get(
-            detail.import_id
+        if detail and (
+            detail.waits
+            or before.get(detail.import_id) != self._imports.get(detail.import_id)
         ):
             detail.reload()
-        if isinstance(self.screen, HistoryScreen):
-            self.screen.table.reread()
+        shown = self._top_screen()
+        if isinstance(shown, HistoryScreen):
+            shown.table.reread()
 
     def on_failures_refreshed(self, message: m.FailuresRefreshed) -> None:
         self._failed = message.imports
@@ -194,7 +240,20 @@ class ConsoleApp(ReviewingApp):
             return
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
-        self._view.show_imports(shown, self._clock(), frozenset(self._marked))
+        self._view.show_imports(shown, self._clock(), frozenset(self._marks_shown()))
+
+    def _marks_shown(self) -> set[int]:
+        rows = (self._imports.get(number) for number in self._marked)
+        return {row.id for row in rows if row and self._filter.matches(row)}
+
+    def on_runners_refreshed(self, message: m.RunnersRefreshed) -> None:
+        self._view.show_runners(message.runners, self._clock(), self._runner_id())
+
+    def _runner_id(self) -> int | None:
+        return None if self._runner is None else self._runner.runner_id
+
+    def on_runners_unreadable(self, message: m.RunnersUnreadable) -> None:
+        self._view.runners.unreadable(message.reason)
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
@@ -203,8 +262,16 @@ class ConsoleApp(ReviewingApp):
             detail.reload()
 
     def _detail_shown(self) -> DetailScreen | None:
-        screen = self.screen
+        screen = self._top_screen()
         return screen if isinstance(screen, DetailScreen) else None
+
+    def _top_screen(self) -> Screen[object] | None:
+        # The watcher's messages still arrive while the App is taken down,
+        # when no screen is left.
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)
@@ -241,14 +308,20 @@ class ConsoleApp(ReviewingApp):
         return self._history
 
     def action_show_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(self.key_scopes())))
+        rows = key_rows(self.key_scopes(), self._remapped)
+        self.push_screen(HelpScreen(rows))
 
     @staticmethod
     def key_scopes() -> Scopes:
         """Where the console declares keys, for the help."""
         return [
             ("Everywhere", [ConsoleApp]),
-            ("Overview", [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable]),
+            (
+                "Overview",
+                [ConsoleScreen, KeyedTable, ImportsTable, ReviewTable, QueuedTable],
+            ),
+            ("Failed pane", [FailedTable]),
+            ("Log pane", [LogPane]),
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
             ("Import detail", [DetailScreen]),
@@ -264,7 +337,7 @@ class ConsoleApp(ReviewingApp):
 
     def on_filter_written(self, message: m.FilterWritten) -> None:
         try:
-            found = parse(message.text)
+            found = parse(message.text, self._kinds)
         except BadFilter as error:
             self.notify(str(error), title="Filter", severity="error", markup=False)
             return
@@ -320,12 +393,23 @@ class ConsoleApp(ReviewingApp):
             return bool(self.screen.query(FilterBar))
         if action == "show_history":
             return self.current_mode != HISTORY
+        if action in OPERATIONS:
+            return self.may_operate(action)
+        if action in ("accept_matching", "decline_matching"):
+            # Only with a filter: without one, "all" is too easy to reach.
+            if self._read_only or not self._filter:
+                return False
+            return True if self.matching_pending() and not self._leaving else None
         if action in ("accept", "decline", "toggle_mark"):
             if self._read_only:
                 return False
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True
+
+    def _sub_title_now(self) -> str:
+        paused = self.runner_paused() is True
+        return _sub_title(self._run_runner, self._reviewer, self._read_only, paused)
 
     # The way out.
 
@@ -394,8 +478,11 @@ def _title(suffix: str) -> str:
     return f"gemma-tui · {suffix}" if suffix else "gemma-tui"
 
 
-def _sub_title(run_runner: bool, reviewer: str | None, read_only: bool) -> str:
+def _sub_title(
+    run_runner: bool, reviewer: str | None, read_only: bool, paused: bool = False
+) -> str:
     if read_only:
         return "read-only"
     mode = "runner on" if run_runner else "monitor only"
+    mode = "runner paused" if paused else mode
     return f"{mode} · deciding as {one_line(reviewer)}" if reviewer else mode

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from gemma_tui.queue.imports import ImportRow, LogLine
 from gemma_tui.queue.locks import Holding
+from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.text import one_line
 
 # Widest a name from the database may make a column; longer ones end in "…".
@@ -103,6 +104,19 @@ def holding(lock: Holding) -> Cells:
     return (literal(lock.resource), Text(holders), Text(lock.mode))
 
 
+def runner(row: RunnerRow, now: datetime, here: bool) -> Cells:
+    # Words, not colour: a runner that is gone says so.
+    state = "here" if here else ("live" if row.live else "gone")
+    return (
+        literal(row.host),
+        count(row.running),
+        Text(state),
+        Text(duration((now - row.started).total_seconds())),
+        Text(str(row.pid)),
+        Text(str(row.id), no_wrap=True),
+    )
+
+
 def log_line(line: LogLine, zone: tzinfo | None) -> str:
     """One line of the log pane: time, import, level word, first line.
 
@@ -112,3 +126,9 @@ def log_line(line: LogLine, zone: tzinfo | None) -> str:
     stamp = line.time.astimezone(zone).strftime("%H:%M:%S")
     level = line.level.ljust(LEVEL_WIDTH)
     return f"{stamp} #{line.import_id} {level} {one_line(line.message)}"
+
+
+def console_line(when: datetime, level: str, text: str, zone: tzinfo | None) -> str:
+    """A line of the console's own in the log pane, shaped as `log_line`."""
+    stamp = when.astimezone(zone).strftime("%H:%M:%S")
+    return f"{stamp} console {level.ljust(LEVEL_WIDTH)} {one_line(text)}"

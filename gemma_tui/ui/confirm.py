@@ -36,12 +36,19 @@ class Confirm(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, question: str, details: list[Content], verb: str, *, tone: str
+        self,
+        question: str,
+        details: list[Content],
+        verb: str,
+        *,
+        tone: str,
+        refusal: str = "cancel",
     ) -> None:
         super().__init__()
         self._question = Content(question)
         self._details = details
         self._verb = verb
+        self._refusal = refusal  # what n and Escape do, in words
         self._tone = tone
 
     def compose(self) -> ComposeResult:
@@ -49,7 +56,7 @@ class Confirm(ModalScreen[bool]):
             yield Static(self._question, id="question")
             for line in self._details:
                 yield Static(line, classes="detail")
-            keys = f"y / Enter: {self._verb}    n / Esc: cancel"
+            keys = f"y / Enter: {self._verb}    n / Esc: {self._refusal}"
             yield Static(Content(keys), id="keys")
 
     def action_confirm(self) -> None:
@@ -77,9 +84,12 @@ def decision_dialog(row: ImportRow, accept: bool, registry: Registry) -> Confirm
     return Confirm(f"{verb.capitalize()} import #{row.id}?", details, verb, tone=tone)
 
 
-def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
+def batch_dialog(
+    rows: Sequence[ImportRow], accept: bool, *, matching: str = ""
+) -> Confirm:
     """Asks to accept or decline every import of `rows`, naming each id,
-    how many there are, their kinds and their log counts together."""
+    how many there are, their kinds and their log counts together;
+    `matching` is the filter that chose them, if one did."""
     verb = "accept" if accept else "decline"
     effect = (
         "Accepting publishes what each import staged."
@@ -87,7 +97,8 @@ def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
         else "Declining deletes what each import staged."
     )
     kinds = Counter(one_line(row.kind, 24) for row in rows)
-    details = [
+    details = [_field("Filter", one_line(matching))] if matching else []
+    details += [
         _field("Imports", ids_text(row.id for row in rows)),
         _field("Kinds", ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items()))),
         _field(
@@ -98,6 +109,10 @@ def batch_dialog(rows: Sequence[ImportRow], accept: bool) -> Confirm:
     ]
     tone = "-accept" if accept else "-decline"
     question = f"{verb.capitalize()} these {len(rows)} imports?"
+    if matching:
+        which = "the 1 pending import" if len(rows) == 1 else f"all {len(rows)}"
+        which += "" if len(rows) == 1 else " pending imports"
+        question = f"{verb.capitalize()} {which} the filter matches?"
     return Confirm(question, details, verb, tone=tone)
 
 
@@ -107,6 +122,49 @@ def ids_text(ids: Iterable[int], most: int = IDS_SHOWN) -> str:
     shown = ", ".join(f"#{number}" for number in numbers[:most])
     rest = len(numbers) - most
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def retry_dialog(import_id: int, kind: str, user: str, registry: Registry) -> Confirm:
+    """Asks to queue the failed import `import_id` again, now."""
+    details = [
+        _field("Kind", _kind(kind, registry)),
+        _field("User", one_line(user)),
+        Content("A new import, due now, runs the same data as this user;"),
+        Content(f"#{import_id} stays failed. Both logs name you."),
+    ]
+    return Confirm(f"Retry import #{import_id} now?", details, "retry", tone="-quit")
+
+
+def cancel_dialog(
+    import_id: int, kind: str, user: str, due: str, registry: Registry
+) -> Confirm:
+    """Asks to cancel the queued import `import_id`; `due` says when it
+    would run."""
+    details = [
+        _field("Kind", _kind(kind, registry)),
+        _field("User", one_line(user)),
+        _field("Due", due),
+        Content("It will never run: it ends declined, signed by you,"),
+        Content("with a line in its log saying you cancelled it."),
+    ]
+    question = f"Cancel import #{import_id}?"
+    return Confirm(
+        question, details, f"cancel #{import_id}", tone="-decline", refusal="keep it"
+    )
+
+
+def pause_dialog(pause: bool, running: int) -> Confirm:
+    """Asks to pause or resume this console's runner."""
+    if pause:
+        imports = "import runs" if running == 1 else "imports run"
+        details = [
+            Content("It takes no new imports until you resume it (p);"),
+            Content(f"the {running} {imports} on to the end."),
+            Content("Other runners on the database go on as before."),
+        ]
+        return Confirm("Pause this console's runner?", details, "pause", tone="-quit")
+    details = [Content("It takes due imports again.")]
+    return Confirm("Resume this console's runner?", details, "resume", tone="-quit")
 
 
 def quit_dialog(running: int, grace: float) -> Confirm:

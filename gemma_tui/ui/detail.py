@@ -25,10 +25,12 @@ from gemma_tui.db import connect
 from gemma_tui.errors import GemmaError, readable
 from gemma_tui.queue.detail import ImportDetail, read_detail
 from gemma_tui.queue.kinds import Registry
+from gemma_tui.queue.waiting import Waiting, why_waiting
 from gemma_tui.text import one_line
 from gemma_tui.ui import describe
 from gemma_tui.ui.logpane import Levels
 from gemma_tui.ui.messages import DetailRead, DetailUnreadable
+from gemma_tui.ui.waitingtext import waiting_text
 
 # The level word follows the date and the time (see describe.entry_line).
 _LEVEL = re.compile(r"^\S+ \S+ (warn|error)\b")
@@ -90,7 +92,9 @@ class DetailScreen(Screen[None]):
         Binding("i", "toggle_level('info')", "Info", id="detail.info"),
         Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
         Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
-        Binding("tab", "app.focus_next", "Next pane", id="detail.next_pane"),
+        Binding("r", "app.retry_import", "Retry", id="detail.retry"),
+        Binding("c", "app.cancel_import", "Cancel", id="detail.cancel"),
+        Binding("tab", "app.focus_next", "Panes", id="detail.next_pane"),
         Binding(
             "shift+tab",
             "app.focus_previous",
@@ -119,6 +123,10 @@ class DetailScreen(Screen[None]):
         with Container(id="detail-panes"):
             with VerticalScroll(id="detail-facts"):
                 yield Static(Content(f"Reading import #{self.import_id}…"), id="facts")
+                yield Static(
+                    Content("Why is it waiting?"), classes="heading", id="waiting-head"
+                )
+                yield Static(id="waiting")
                 yield Static(Content("Data"), classes="heading")
                 yield Static(id="data")
                 yield Static(Content("Summary"), classes="heading")
@@ -126,7 +134,7 @@ class DetailScreen(Screen[None]):
             yield DetailLog(id="detail-log")
             with VerticalScroll(id="detail-errors"):
                 yield Static(id="errors")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#detail-facts").border_title = Content(
@@ -152,19 +160,27 @@ class DetailScreen(Screen[None]):
         try:
             with connect(self._dsn) as conn:
                 detail = read_detail(conn, self.import_id)
+                waiting = None
+                if detail.state == "queued":
+                    waiting = why_waiting(
+                        conn, self._registry, self.import_id, detail.kind
+                    )
         except psycopg.Error as error:
             self.post_message(DetailUnreadable(self.import_id, str(readable(error))))
             return
         except GemmaError as error:
             self.post_message(DetailUnreadable(self.import_id, str(error)))
             return
-        self.post_message(DetailRead(detail))
+        self.post_message(DetailRead(detail, waiting))
 
     def on_detail_read(self, message: DetailRead) -> None:
         self.detail = detail = message.detail
+        # Retry and cancel come and go with the state.
+        self.app.refresh_bindings()
         now, zone = self._clock(), self._clock().tzinfo
         facts = describe.facts(detail, now, zone, self._registry)
         self.query_one("#facts", Static).update(facts)
+        self._show_waiting(message.waiting, detail.kind, now)
         self.query_one("#data", Static).update(
             describe.json_text(detail.data, "no data")
         )
@@ -180,6 +196,19 @@ class DetailScreen(Screen[None]):
             describe.headline(detail)
         )
         self.query_one(DetailLog).show(detail, zone)
+
+    @property
+    def waits(self) -> bool:
+        """Whether it shows a queued import (whose reasons change as other
+        imports start and end)."""
+        return self.detail is not None and self.detail.state == "queued"
+
+    def _show_waiting(self, waiting: Waiting | None, kind: str, now: datetime) -> None:
+        for part in self.query("#waiting-head, #waiting"):
+            part.display = waiting is not None
+        if waiting is not None:
+            text = waiting_text(waiting, kind, now, now.tzinfo)
+            self.query_one("#waiting", Static).update(text)
 
     def on_detail_unreadable(self, message: DetailUnreadable) -> None:
         reason = one_line(message.reason)

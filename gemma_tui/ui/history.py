@@ -42,7 +42,7 @@ class HistoryScreen(Screen[None]):
         yield Header()
         yield HistoryTable(self._reader, self._zone, self._where, id="history")
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).show(self._text)

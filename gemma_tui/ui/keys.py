@@ -7,7 +7,7 @@ shows here with its id and description.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -36,18 +36,25 @@ def declared(owner: type[DOMNode]) -> list[Binding]:
     return [binding for binding in found if isinstance(binding, Binding)]
 
 
-def key_rows(scopes: Scopes) -> list[KeyRow]:
-    """One row per declared binding, scope by scope, in declared order."""
+def key_rows(scopes: Scopes, keymap: Mapping[str, str] | None = None) -> list[KeyRow]:
+    """One row per declared binding, scope by scope, in declared order,
+    with the keys `keymap` gives its id instead of the declared ones."""
+    keymap = keymap or {}
     return [
-        KeyRow(scope, _keys(binding), binding.description, binding.id or "")
+        KeyRow(
+            scope,
+            _keys(keymap.get(binding.id or "", binding.key)),
+            binding.description,
+            binding.id or "",
+        )
         for scope, owners in scopes
         for owner in owners
         for binding in declared(owner)
     ]
 
 
-def _keys(binding: Binding) -> tuple[str, ...]:
-    return tuple(key.strip() for key in binding.key.split(","))
+def _keys(keys: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in keys.split(","))
 
 
 def key_display(app: App[object], key: str) -> str:
@@ -65,6 +72,10 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, rows: Iterable[KeyRow]) -> None:
         super().__init__()
         self._rows = list(rows)
+
+    @property
+    def rows(self) -> list[KeyRow]:
+        return list(self._rows)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):

@@ -2,28 +2,36 @@
 
 Lines arrive in batches (the watcher gathers them) and are written in one
 call per batch, into a `Log` that keeps at most `max_lines`. While the
-operator has scrolled back, the pane counts new lines instead of jumping.
+operator has scrolled back, the pane counts new lines instead of jumping;
+back at the end, it follows again. `i`, `w` and `e` show or hide a level:
+the pane keeps the newest `max_lines` lines of every level, bounded too,
+and redraws from them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import tzinfo
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from rich.highlighter import Highlighter
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Log
 
 from gemma_tui.queue.imports import LogLine
 from gemma_tui.ui import cells
+from gemma_tui.ui.describe import LEVELS
 
 MAX_LINES = 1000
 
-# The level word sits after the time and the import id (see cells.log_line).
-_LEVEL = re.compile(r"^\S+ #\d+ (warn|error)\b")
+# The level word sits after the time and the import id (see cells.log_line),
+# or after the word `console` on the console's own lines.
+_LEVEL = re.compile(r"^\S+ (?:#\d+|console) (warn|error)\b")
 
 
 class Levels(Highlighter):
@@ -45,8 +53,26 @@ class Levels(Highlighter):
             text.stylize(style, *found.span(1))
 
 
+@dataclass(frozen=True, slots=True)
+class ConsoleLine:
+    """A line of the console's own (a plugin skipped, say): no import's."""
+
+    time: datetime
+    level: str
+    message: str
+
+
+Line = LogLine | ConsoleLine
+
+
 class LogPane(Log):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"log-pane--warn", "log-pane--error"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "toggle_level('info')", "Info", id="log.info"),
+        Binding("w", "toggle_level('warn')", "Warnings", id="log.warn"),
+        Binding("e", "toggle_level('error')", "Errors", id="log.error"),
+        Binding("G", "follow", "Follow", show=False, id="log.follow"),
+    ]
 
     def __init__(
         self, zone: tzinfo | None, *, max_lines: int = MAX_LINES, id: str | None = None
@@ -54,6 +80,8 @@ class LogPane(Log):
         super().__init__(highlight=True, max_lines=max_lines, id=id)
         self.highlighter = Levels(self, _LEVEL, "log-pane")
         self._zone = zone
+        self._kept: deque[Line] = deque(maxlen=max_lines)
+        self.levels = set(LEVELS)
         self._unseen = 0
         self._focused = False
         self._note = ""
@@ -75,12 +103,46 @@ class LogPane(Log):
         self._focused = False
         self._retitle()
 
-    def add(self, lines: Sequence[LogLine]) -> None:
+    @property
+    def unseen(self) -> int:
+        """Lines written below the view since the operator scrolled back."""
+        return self._unseen
+
+    def add(self, lines: Sequence[Line]) -> None:
         """Writes a batch of lines in one call."""
+        self._kept.extend(lines)
+        shown = self._shown(lines)
+        if not shown:
+            return
         following = self.is_vertical_scroll_end
-        self.write_lines([cells.log_line(line, self._zone) for line in lines])
-        self._unseen = 0 if following else self._unseen + len(lines)
+        self.write_lines(shown)
+        self._unseen = 0 if following else self._unseen + len(shown)
         self._retitle()
+
+    def notice(self, when: datetime, level: str, text: str) -> None:
+        """A line of the console's own, about no import."""
+        self.add([ConsoleLine(when, level, text)])
+
+    def action_toggle_level(self, level: str) -> None:
+        """Shows or hides the lines of `level`, and follows the end."""
+        self.levels ^= {level}
+        self.clear()
+        self.write_lines(self._shown(self._kept), scroll_end=False)
+        self.action_follow()
+
+    def action_follow(self) -> None:
+        self._unseen = 0
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.anchor()
+        self._retitle()
+
+    def _shown(self, lines: Iterable[Line]) -> list[str]:
+        return [self._text(line) for line in lines if line.level in self.levels]
+
+    def _text(self, line: Line) -> str:
+        if isinstance(line, ConsoleLine):
+            return cells.console_line(line.time, line.level, line.message, self._zone)
+        return cells.log_line(line, self._zone)
 
     def unavailable(self, reason: str) -> None:
         self._note = f"no live stream: {reason}"
@@ -94,8 +156,12 @@ class LogPane(Log):
 
     def _retitle(self) -> None:
         parts = ["▶ Log" if self._focused else "Log", f"times {self._zone_name()}"]
+        hidden = [level for level in LEVELS if level not in self.levels]
+        if hidden:
+            parts.append(f"hiding {', '.join(hidden)}")
         if self._unseen:
-            parts.append(f"{self._unseen} new below")
+            lines = "line" if self._unseen == 1 else "lines"
+            parts.append(f"{self._unseen} new {lines} below")
         if self._note:
             parts.append(self._note)
         self.border_title = Content(" · ".join(parts))

@@ -15,6 +15,8 @@ from textual.message import Message
 from gemma_tui.queue import events
 from gemma_tui.queue.detail import ImportDetail
 from gemma_tui.queue.imports import ImportRow, LogLine
+from gemma_tui.queue.runners import RunnerRow
+from gemma_tui.queue.waiting import Waiting
 from gemma_tui.ui.paging import Page, PageRequest
 
 # The watcher.
@@ -45,6 +47,25 @@ class FailuresRefreshed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FailuresRefreshed)
+
+
+class RunnersRefreshed(Message):
+    """The runners registered on the database, as read now."""
+
+    def __init__(self, runners: tuple[RunnerRow, ...]) -> None:
+        super().__init__()
+        self.runners = runners
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunnersRefreshed)
+
+
+class RunnersUnreadable(Message):
+    """The runners could not be read (say, this role may not); why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class LogLinesArrived(Message):
@@ -80,11 +101,12 @@ class DatabaseReached(Message):
 
 
 class DetailRead(Message):
-    """One import, read in full."""
+    """One import, read in full; if queued, why it waits."""
 
-    def __init__(self, detail: ImportDetail) -> None:
+    def __init__(self, detail: ImportDetail, waiting: Waiting | None = None) -> None:
         super().__init__()
         self.detail = detail
+        self.waiting = waiting
 
 
 class DetailUnreadable(Message):
@@ -135,6 +157,36 @@ class ImportChosen(Message):
         self.import_id = import_id
 
 
+# Operations on one import (see `operating`).
+
+
+class ImportRetried(Message):
+    """A failed import was queued again as `retry_id`."""
+
+    def __init__(self, import_id: int, retry_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.retry_id = retry_id
+
+
+class ImportCancelled(Message):
+    """A queued import was cancelled; it will not run."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__()
+        self.import_id = import_id
+
+
+class ActionFailed(Message):
+    """An operation was refused or failed; `reason` says why, for a person."""
+
+    def __init__(self, action: str, import_id: int, reason: str) -> None:
+        super().__init__()
+        self.action = action
+        self.import_id = import_id
+        self.reason = reason
+
+
 # The hosted runner: one message per runner event, carrying the event.
 
 E = TypeVar("E")
@@ -158,12 +210,20 @@ class ImportFinished(_Reported[events.ImportFinished]):
     """An import of the hosted runner ended."""
 
 
+class ImportsRequeued(_Reported[events.ImportsRequeued]):
+    """The hosted runner queued again imports whose runner is gone."""
+
+
 class LocksChanged(_Reported[events.LocksChanged]):
     """The dependency locks the hosted runner holds now."""
 
 
 class RunnerTroubled(_Reported[events.RunnerTrouble]):
     """The runner cannot reach the database; it keeps trying."""
+
+
+class RunnerPaused(_Reported[events.RunnerPaused]):
+    """The hosted runner was paused or resumed."""
 
 
 class RunnerStopped(_Reported[events.RunnerStopped]):
@@ -179,10 +239,14 @@ def from_runner(event: events.RunnerEvent) -> Message:
             return ImportStarted(event)
         case events.ImportFinished():
             return ImportFinished(event)
+        case events.ImportsRequeued():
+            return ImportsRequeued(event)
         case events.LocksChanged():
             return LocksChanged(event)
         case events.RunnerTrouble():
             return RunnerTroubled(event)
+        case events.RunnerPaused():
+            return RunnerPaused(event)
         case events.RunnerStopped():
             return RunnerStopped(event)
 

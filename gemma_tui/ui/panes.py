@@ -1,4 +1,4 @@
-"""The console's table panes: queued, running, in review, and locks.
+"""The console's table panes: queued, running, in review, locks, runners.
 
 Every table is keyed (by import id, by resource) and takes a whole new
 picture at a time, which it applies as a diff: rows that went are removed,
@@ -22,6 +22,8 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.locks import Holding
+from gemma_tui.queue.runners import RunnerRow
+from gemma_tui.text import one_line
 from gemma_tui.ui import cells
 from gemma_tui.ui.cells import Cells
 from gemma_tui.ui.messages import ImportChosen
@@ -158,6 +160,9 @@ class ImportsTable(KeyedTable):
 class QueuedTable(ImportsTable):
     TITLE = "Queued"
     STATES = ("queued",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "app.cancel_import", "Cancel", id="cancel"),
+    ]
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
@@ -174,6 +179,9 @@ class QueuedTable(ImportsTable):
 
 
 class RunningTable(ImportsTable):
+    """Running imports; the title also counts the live runners, which is
+    all that is said of them where the runners pane gives way."""
+
     TITLE = "Running"
     STATES = ("running",)
     COLUMNS = (
@@ -182,6 +190,21 @@ class RunningTable(ImportsTable):
         ("for", "Running", 8),
         ("user", "User", 14),
     )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.live_runners: int | None = None  # None: not read yet
+
+    def count_runners(self, live: int) -> None:
+        self.live_runners = live
+        self._note = self.note(self.row_count) or str(self.row_count)
+        self._retitle()
+
+    def note(self, shown: int) -> str | None:
+        live = self.live_runners
+        if live is None:
+            return None
+        return f"{shown} · {live} runner{'' if live == 1 else 's'} live"
 
     def cells(self, row: ImportRow, now: datetime) -> Cells:
         return cells.running(row, now)
@@ -231,6 +254,9 @@ class FailedTable(ImportsTable):
 
     TITLE = "Failed"
     STATES = ("failed",)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "app.retry_import", "Retry now", id="retry"),
+    ]
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
@@ -280,3 +306,32 @@ class LocksTable(KeyedTable):
 
     def without_runner(self) -> None:
         self.apply([], note="no runner here")
+
+
+class RunnersTable(KeyedTable):
+    """Every runner registered on the database: where it runs, since when,
+    how many imports it runs, and whether it is live (or this console's)."""
+
+    TITLE = "Runners"
+    # What matters most first: a narrow pane cuts the last columns.
+    COLUMNS = (
+        ("host", "Host", 12),
+        ("jobs", "Jobs", 4),
+        ("state", "State", 5),
+        ("since", "Up for", 8),
+        ("pid", "PID", 7),
+        ("runner", "No.", 4),
+    )
+    NAME_COLUMN = 5
+
+    def show(
+        self, runners: Iterable[RunnerRow], now: datetime, here: int | None
+    ) -> None:
+        rows = [
+            (str(row.id), cells.runner(row, now, row.id == here))
+            for row in sorted(runners, key=lambda row: row.id)
+        ]
+        self.apply(rows)
+
+    def unreadable(self, reason: str) -> None:
+        self.apply([], note=f"unreadable: {one_line(reason, 60)}")

@@ -1,9 +1,10 @@
 """The console's decisions: marks, the confirmation, the worker's reports.
 
 `ConsoleApp` builds on this: it keeps `_imports` (the live imports the
-watcher read), `_view` (the overview) and `_show_imports`. A decision
-names the imports fixed when its confirmation opened: the marked ones, or
-else the highlighted one.
+watcher read), `_view` (the overview), the filter and `_show_imports`. A
+decision names the imports fixed when its confirmation opened: the marked
+ones that show, or else the highlighted one, or every pending import the
+filter matches. A mark the filter hides stays, unused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import partial
 from textual.app import App
 from textual.worker import get_current_worker
 
+from gemma_tui.queue.filters import ImportFilter
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.text import one_line
@@ -25,6 +27,8 @@ from gemma_tui.ui.screen import ConsoleScreen
 
 class ReviewingApp(App[None]):
     _view: ConsoleScreen
+    _filter: ImportFilter
+    _filter_text: str
 
     def __init__(self, dsn: str, registry: Registry, reviewer: str | None) -> None:
         super().__init__()
@@ -37,6 +41,11 @@ class ReviewingApp(App[None]):
 
     def _show_imports(self) -> None:
         """Shows the imports again, marks included."""
+        raise NotImplementedError
+
+    def _marks_shown(self) -> set[int]:
+        """The marked imports the operator can see: the only ones that a
+        decision may act on."""
         raise NotImplementedError
 
     def _forget_decided_marks(self) -> None:
@@ -76,6 +85,32 @@ class ReviewingApp(App[None]):
     def action_decline(self) -> None:
         self._ask_to_decide(accept=False)
 
+    def action_accept_matching(self) -> None:
+        self._ask_to_decide_matching(accept=True)
+
+    def action_decline_matching(self) -> None:
+        self._ask_to_decide_matching(accept=False)
+
+    def matching_pending(self) -> list[ImportRow]:
+        """The pending imports the filter matches, newest first."""
+        rows = [
+            row
+            for row in self._imports.values()
+            if row.state == "pending" and self._filter.matches(row)
+        ]
+        return sorted(rows, key=lambda row: row.id, reverse=True)
+
+    def _ask_to_decide_matching(self, *, accept: bool) -> None:
+        # Fixed now, like a batch of marks: an import that arrives while
+        # the dialog is open is not in the set it names.
+        rows = self.matching_pending()
+        if not self._filter or not rows:
+            self.notify("No pending import matches the filter.", severity="warning")
+            return
+        dialog = batch_dialog(rows, accept, matching=self._filter_text)
+        batch = tuple(Decision(row.id, accept) for row in rows)
+        self.push_screen(dialog, partial(self._confirmed, batch))
+
     def _ask_to_decide(self, *, accept: bool) -> None:
         # The ids are fixed now: whatever the tables and the marks do while
         # the dialog is open, the decision acts on the imports it named.
@@ -90,9 +125,10 @@ class ReviewingApp(App[None]):
         self.push_screen(dialog, partial(self._confirmed, batch))
 
     def _chosen(self) -> list[ImportRow]:
-        """The marked imports, or else the highlighted one; says why none."""
-        if self._marked:
-            ids = sorted(self._marked, reverse=True)
+        """The marked imports shown, or else the highlighted one; says why
+        none."""
+        if marked := self._marks_shown():
+            ids = sorted(marked, reverse=True)
             return [self._imports[number] for number in ids]
         key = self._view.review.highlighted_key
         row = None if key is None else self._imports.get(int(key))

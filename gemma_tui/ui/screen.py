@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.ui.banner import Banner
 from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import LogPane
@@ -27,6 +28,7 @@ from gemma_tui.ui.panes import (
     LocksTable,
     QueuedTable,
     ReviewTable,
+    RunnersTable,
     RunningTable,
 )
 
@@ -41,6 +43,20 @@ class ConsoleScreen(Screen[None]):
         Binding("escape", "app.clear_filter", "Clear", id="clear_filter"),
         Binding("a", "app.accept", "Accept", id="accept"),
         Binding("d", "app.decline", "Decline", id="decline"),
+        # Off the footer, which has no room for them at 80 columns; the
+        # help and the palette list them.
+        Binding(
+            "A", "app.accept_matching", "Accept all", show=False, id="accept_matching"
+        ),
+        Binding(
+            "D",
+            "app.decline_matching",
+            "Decline all",
+            show=False,
+            id="decline_matching",
+        ),
+        Binding("p", "app.pause_runner", "Pause runner", show=False, id="pause"),
+        Binding("p", "app.resume_runner", "Resume runner", id="resume"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding(
             "shift+tab",
@@ -59,10 +75,12 @@ class ConsoleScreen(Screen[None]):
         self.review = ReviewTable(id="review")
         self.failed = FailedTable(id="failed")
         self.locks = LocksTable(id="locks")
+        self.runners = RunnersTable(id="runners")
+        self.running = RunningTable(id="running")
         self.log_pane = LogPane(zone, id="log")
         self._tables: tuple[ImportsTable, ...] = (
             self.review,
-            RunningTable(id="running"),
+            self.running,
             QueuedTable(id="queued"),
             self.failed,
         )
@@ -74,9 +92,10 @@ class ConsoleScreen(Screen[None]):
         with Container(id="panes"):
             yield from self._tables
             yield self.locks
+            yield self.runners
             yield self.log_pane
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def count_failures(self, total: int, window: timedelta) -> None:
         self.failed.counted(total, window)
@@ -88,3 +107,10 @@ class ConsoleScreen(Screen[None]):
         self.review.marked = marked
         for table in self._tables:
             table.show(rows, now)
+
+    def show_runners(
+        self, runners: Iterable[RunnerRow], now: datetime, here: int | None
+    ) -> None:
+        rows = tuple(runners)
+        self.runners.show(rows, now, here)
+        self.running.count_runners(sum(row.live for row in rows))

@@ -22,7 +22,7 @@ from textual.message import Message
 
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.queries import load
-from gemma_tui.errors import GemmaError, readable
+from gemma_tui.errors import GemmaError, PermissionDenied, readable
 from gemma_tui.queue.history import failed_since
 from gemma_tui.queue.imports import (
     LIVE_STATES,
@@ -31,6 +31,7 @@ from gemma_tui.queue.imports import (
     logs_after,
     recent_logs,
 )
+from gemma_tui.queue.runners import runners
 from gemma_tui.ui.messages import (
     DatabaseLost,
     DatabaseReached,
@@ -38,6 +39,8 @@ from gemma_tui.ui.messages import (
     ImportsRefreshed,
     LogLinesArrived,
     LogStreamUnavailable,
+    RunnersRefreshed,
+    RunnersUnreadable,
 )
 
 IMPORTS = "gemma_tui_imports"
@@ -132,6 +135,10 @@ class Watcher:
             live = imports_in(conn, LIVE_STATES, limit=self._settings.imports_limit)
             self._post(ImportsRefreshed(tuple(live)))
             self._read_failures(conn)
+            # The runners table has no trigger of its own; what it shows
+            # (jobs running) changes with the imports, and the fallback
+            # read brings runners that start or stop while all is quiet.
+            self._read_runners(conn)
         if LOGS in channels and self._logs_readable:
             try:
                 lines = self._new_lines(conn)
@@ -148,6 +155,15 @@ class Watcher:
         since = self._clock() - window
         failures = failed_since(conn, since, self._settings.failed_limit)
         self._post(FailuresRefreshed(failures.rows, failures.total, window))
+
+    def _read_runners(self, conn: Connection) -> None:
+        try:
+            found = runners(conn)
+        except PermissionDenied as error:
+            # Only the panes of runners go blank; the rest reads on.
+            self._post(RunnersUnreadable(str(error)))
+            return
+        self._post(RunnersRefreshed(tuple(found)))
 
     def _new_lines(self, conn: Connection) -> tuple[LogLine, ...]:
         if self._last_seq is None:

@@ -88,8 +88,12 @@ WHERE state = 'failed' AND changed >= %(since)s;
 
 -- The history, newest first, a page at a time by id (keyset pagination):
 -- never an OFFSET, so a page deep in a million imports costs what the
--- first one does. NULL filter terms match everything; `words` are ILIKE
--- patterns that must all match the kind, the user or the data. The
+-- first one does. NULL filter terms match everything (`locking`, the
+-- kinds that lock a resource, may be empty and then matches nothing);
+-- `word1` to `word4` are ILIKE patterns that must all match the kind,
+-- the user or the data, each a condition of its own that the trigram
+-- index on that text can answer (migration 0009; ILIKE ALL of an array
+-- it cannot). The
 -- caller keeps server-side prepared plans off, so that each query is
 -- planned with its terms (a generic plan could not use the indexes). The
 -- states are cast straight from the untyped parameter: through text[]
@@ -106,9 +110,15 @@ WHERE (%(before)s::bigint IS NULL OR i.id < %(before)s)
   AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
   AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
   AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
-  AND (%(words)s::text[] IS NULL
-       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '')
-          ILIKE ALL(%(words)s))
+  AND (%(locking)s::text[] IS NULL OR i.kind = ANY(%(locking)s))
+  AND (%(word1)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word1)s)
+  AND (%(word2)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word2)s)
+  AND (%(word3)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word3)s)
+  AND (%(word4)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word4)s)
 ORDER BY i.id DESC
 LIMIT %(limit)s;
 
@@ -123,9 +133,15 @@ WHERE (%(after)s::bigint IS NULL OR i.id > %(after)s)
   AND (%(kinds)s::text[] IS NULL OR i.kind = ANY(%(kinds)s))
   AND (%(users)s::text[] IS NULL OR i.username = ANY(%(users)s))
   AND (%(ids)s::bigint[] IS NULL OR i.id = ANY(%(ids)s))
-  AND (%(words)s::text[] IS NULL
-       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '')
-          ILIKE ALL(%(words)s))
+  AND (%(locking)s::text[] IS NULL OR i.kind = ANY(%(locking)s))
+  AND (%(word1)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word1)s)
+  AND (%(word2)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word2)s)
+  AND (%(word3)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word3)s)
+  AND (%(word4)s::text IS NULL
+       OR i.kind || ' ' || i.username || ' ' || COALESCE(i.data, '') ILIKE %(word4)s)
 ORDER BY i.id
 LIMIT %(limit)s;
 
@@ -136,3 +152,28 @@ SELECT (SELECT min(id) FROM import.imports),
 
 -- name: limit_statements
 SELECT set_config('statement_timeout', %(milliseconds)s, false);
+
+-- name: waiting_place
+-- A queued import, the database's clock, and how many due imports come
+-- before it in the claim's order (review imports first, then the oldest).
+WITH me AS (
+    SELECT i.id, i.due, i.enqueued, right(i.kind, 7) = '#review' AS review
+    FROM import.imports i
+    WHERE i.id = %(id)s AND i.state = 'queued'
+)
+SELECT me.due, CURRENT_TIMESTAMP,
+       (SELECT count(*) FROM import.imports i
+        WHERE i.state = 'queued'
+          AND i.due <= CURRENT_TIMESTAMP
+          AND i.id <> me.id
+          AND ((right(i.kind, 7) = '#review') > me.review
+               OR ((right(i.kind, 7) = '#review') = me.review
+                   AND (i.enqueued, i.id) < (me.enqueued, me.id))))
+FROM me;
+
+-- name: running_kinds
+-- What runs now, and since when (the claim set `changed`).
+SELECT i.id, i.kind, i.changed
+FROM import.imports i
+WHERE i.state = 'running'
+ORDER BY i.changed, i.id;

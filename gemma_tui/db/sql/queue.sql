@@ -267,3 +267,24 @@ SELECT r.id, r.host, r.pid, r.started, r.heartbeat,
         WHERE i.state = 'running' AND i.runner = r.id) AS running
 FROM import.runners r
 ORDER BY r.started, r.id;
+
+-- name: retry_failed
+-- A failed import queued again now, as its submitter with its data, its
+-- tries and its wait; nothing if it is not failed (any more).
+INSERT INTO import.imports
+    (kind, due, trys_left, retry_wait, username, send_email, data)
+SELECT i.kind, CURRENT_TIMESTAMP, i.trys_left, i.retry_wait, i.username,
+       i.send_email, i.data
+FROM import.imports i
+WHERE i.id = %(id)s AND i.state = 'failed'
+RETURNING id;
+
+-- name: cancel_queued
+-- The contract has no cancelled state: a queued import that will never
+-- run ends `declined`, signed by whoever cancelled it (nothing was staged,
+-- so there is nothing to delete). Locked by the caller first, so that a
+-- runner's claim (SKIP LOCKED) passes it over.
+UPDATE import.imports
+SET state = 'declined', signer = current_user, changed = CURRENT_TIMESTAMP
+WHERE id = %(id)s AND state = 'queued'
+RETURNING id;
