@@ -159,6 +159,34 @@ def test_a_runner_takes_its_locks_again_after_losing_its_connection(
             wait_until(lambda: settled(conn, one, two))
 
 
+def test_a_claim_failing_as_it_releases_locks_leaves_none_behind(
+    dsn: str, conn: Connection
+) -> None:
+    """The locks of an ended import go with the next claim. When that claim
+    fails, the runner drops its connection and takes the locks of what it
+    still runs again: the ended import's locks are free, the running
+    one's held."""
+    with running(dsn), gates("toy", "other") as gate:
+        held = submit(conn, blocking("toy"))
+        ending = submit(conn, blocking("other"), "other")
+        wait_until(lambda: in_state(conn, "running", held, ending))
+        [(first, _)] = lock_holders(conn, "toys")
+        conn.execute("ALTER FUNCTION import.claim_batch RENAME TO claim_away")
+        gate["other"].set()
+        wait_until(lambda: settled(conn, ending))
+        [(backend, mode)] = wait_until(
+            lambda: [h for h in lock_holders(conn, "toys") if h[0] != first]
+        )
+        assert mode == "ExclusiveLock"
+        assert lock_holders(conn, "others") == []
+        conn.execute("ALTER FUNCTION import.claim_away RENAME TO claim_batch")
+        later = submit(conn, {"action": "ok"}, "other")
+        wait_until(lambda: settled(conn, later))
+        assert lock_holders(conn, "toys") == [(backend, "ExclusiveLock")]
+        gate["toy"].set()
+        wait_until(lambda: settled(conn, held))
+
+
 # Several runner processes, many imports with overlapping resources.
 
 SPAN_KINDS = {e.name: e.dependencies for e in toy.span_registry().base_kinds()}

@@ -175,3 +175,20 @@ def test_release_frees_only_the_holders_resources() -> None:
     locks.release(2)
     assert locks.snapshot() == []
     assert locks.available(deps(("a", "b", "s")))
+
+
+def test_the_free_kinds_are_those_whose_resources_are_available() -> None:
+    """Of several kinds, those that may start now, in their order."""
+    locks = DependencyLocks()
+    locks.acquire(1, deps(exclusive=("a",)))
+    locks.acquire(2, deps(shared=("s",)))
+    kinds = {
+        "takes-a": deps(exclusive=("a",)),
+        "shares-a": deps(shared=("a",)),
+        "takes-s": deps(exclusive=("s",)),
+        "shares-s": deps(shared=("s",)),
+        "takes-b": deps(exclusive=("b",), shared=("s",)),
+        "needs-nothing": deps(),
+    }
+    free = [name for name, kind_deps in kinds.items() if locks.available(kind_deps)]
+    assert locks.free(kinds) == free == ["shares-s", "takes-b", "needs-nothing"]

@@ -89,8 +89,8 @@ def levels(conn: Connection, import_id: int, level: str) -> list[str]:
 # §5 Claiming
 
 
-def test_only_imports_due_within_5_s_are_claimed(dsn: str, conn: Connection) -> None:
-    """Only queued imports due at most 5 seconds ahead are claimed."""
+def test_only_due_imports_are_claimed(dsn: str, conn: Connection) -> None:
+    """Imports not yet due are passed over; one due soon runs once due."""
     now = datetime.now(UTC)
     near = submit(conn, OK, "other", due=now + SOON)
     far = submit(conn, OK, "other", due=now + LATER)
@@ -101,6 +101,21 @@ def test_only_imports_due_within_5_s_are_claimed(dsn: str, conn: Connection) -> 
         assert state_of(conn, far) == "queued"
         conn.execute("UPDATE import.imports SET due = now() - interval '1 s'")
         assert wait_until(lambda: settled(conn, far)) == {far: "pending"}
+
+
+def test_a_retry_starts_once_due_and_not_before(dsn: str, conn: Connection) -> None:
+    """A retry waits for its due time, by the database's clock, and starts
+    within a second after it, with no poll to find it."""
+    failed = submit(conn, FAIL, tries=1, retry_wait=timedelta(seconds=5))
+    with running(dsn, settings=replace(FAST, poll_interval=30.0)):
+        [retry] = wait_until(lambda: queued_after(conn, failed))
+        wait_until(lambda: settled(conn, retry["id"]), timeout=15)
+    started = column(
+        conn,
+        "SELECT min(time) FROM import.import_logs WHERE import_id = %s",
+        retry["id"],
+    )
+    assert retry["due"] <= started < retry["due"] + timedelta(seconds=1)
 
 
 def test_review_imports_are_claimed_before_older_imports(
@@ -278,6 +293,30 @@ def test_imports_with_disjoint_resources_run_at_once(
         one = submit(conn, {"action": "block", "gate": "toy"})
         two = submit(conn, {"action": "block", "gate": "other"}, "other")
         wait_until(lambda: in_state(conn, "running", one, two))
+
+
+def test_imports_claimed_together_keep_every_dependency_rule(
+    dsn: str, conn: Connection
+) -> None:
+    """Imports waiting when a runner with free slots starts are claimed
+    together: sharers together, and none whose resources conflict with
+    one claimed before it."""
+    names = ("r1", "r2", "other", "toy")
+    with gates(*names) as gate:
+        r1, r2 = (
+            submit(conn, {"action": "block", "gate": name}, "reader")
+            for name in ("r1", "r2")
+        )
+        toy_import = submit(conn, {"action": "block", "gate": "toy"})
+        first_other = submit(conn, {"action": "block", "gate": "other"}, "other")
+        second_other = submit(conn, OK, "other")
+        with running(dsn, settings=replace(FAST, max_running=4)) as handle:
+            wait_until(lambda: in_state(conn, "running", r1, r2, first_other))
+            assert handle.started() == [r1, r2, first_other]
+            assert in_state(conn, "queued", toy_import, second_other)
+            for event in gate.values():
+                event.set()
+            wait_until(lambda: settled(conn, toy_import, second_other))
 
 
 def test_locks_are_released_however_an_import_ends(dsn: str, conn: Connection) -> None:

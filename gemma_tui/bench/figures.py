@@ -42,7 +42,8 @@ class Figures:
     claim_to_start: Spread  # while draining the backlog
     idle_enqueue_to_start: Spread  # one import at a time, runners idle
     idle_claim_to_start: Spread
-    runner_rss_mb: list[tuple[float, float]]  # per runner: before, after
+    # Per runner: before the imports, with half of them run, after them all.
+    runner_rss_mb: list[tuple[float, float, float]]
 
     @property
     def ratio(self) -> float:
@@ -52,7 +53,9 @@ class Figures:
         return json.dumps(asdict(self) | {"ratio": self.ratio}, indent=2)
 
     def text(self) -> str:
-        memory = ", ".join(f"{a:.0f}→{b:.0f}" for a, b in self.runner_rss_mb)
+        memory = ", ".join(
+            "→".join(f"{mb:.0f}" for mb in runner) for runner in self.runner_rss_mb
+        )
         return "\n".join(
             [
                 f"{self.imports} no-op imports, {self.runners} runner processes"
@@ -65,7 +68,7 @@ class Figures:
                 f"claim→start, draining:    {self.claim_to_start.text()}",
                 f"enqueue→start, idle:      {self.idle_enqueue_to_start.text()}",
                 f"claim→start, idle:        {self.idle_claim_to_start.text()}",
-                f"runner memory (RSS MB, start→end): {memory or 'unknown'}",
+                f"runner memory (RSS MB, start→middle→end): {memory or 'unknown'}",
             ]
         )
 

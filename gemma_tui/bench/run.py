@@ -136,18 +136,19 @@ def _stop(processes: Sequence[BaseProcess]) -> None:
 
 def _drain(
     conn: Connection, settings: BenchSettings, processes: list[BaseProcess]
-) -> tuple[float, Spread, list[tuple[float, float]]]:
+) -> tuple[float, Spread, list[tuple[float, float, float]]]:
     _wait(lambda: _one(conn, "runners") == settings.runners, processes, "register")
-    before = [_rss_mb(process.pid) for process in processes]
+    start = [_rss_mb(process.pid) for process in processes]
     after_id = int(_one(conn, "last_id"))
     _enqueue(conn, settings)
+    half = settings.imports // 2
+    _wait(lambda: _unsettled(conn, settings) <= half, processes, "drain half")
+    middle = [_rss_mb(process.pid) for process in processes]
     _wait(lambda: not _unsettled(conn, settings), processes, "drain the queue")
     _check_all_ended(conn, settings, "runners")
     times = _times(conn, settings, after_id)
-    memory = [
-        (start, _rss_mb(process.pid))
-        for start, process in zip(before, processes, strict=True)
-    ]
+    end = [_rss_mb(process.pid) for process in processes]
+    memory = list(zip(start, middle, end, strict=True))
     rate = settings.imports / times[0][2] if times and times[0][2] else 0.0
     return rate, Spread.of([row[0] for row in times]), memory
 

@@ -21,10 +21,11 @@ class Queries:
     """The queries of one `.sql` file, by name."""
 
     def __init__(self, text: str) -> None:
-        self._queries = _split(text)
+        # Made once: a runner asks for some of them for every import.
+        self._queries = {name: sql.SQL(query) for name, query in _split(text).items()}
 
     def __getitem__(self, name: str) -> sql.SQL:
-        return sql.SQL(self._queries[name])
+        return self._queries[name]
 
     def with_identifiers(self, name: str, **identifiers: str) -> sql.Composed:
         """The query with `{placeholder}`s filled by quoted identifiers."""

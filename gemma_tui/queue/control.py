@@ -8,12 +8,14 @@ which therefore die with it too. Only the runner's claiming thread uses it.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -121,14 +123,31 @@ class Control:
         if time.monotonic() - self._used >= seconds:
             self._db().execute(_Q["ping"])
 
-    def claim(self, kinds: list[str], deps: str) -> Claim | None:
-        """The next import of one of `kinds`, now running for this runner,
-        with the locks of its dependencies taken: `deps` maps every kind to
-        its keys' `LockKeys.spec()`, as JSON."""
-        params = {"kinds": kinds, "runner": self.runner_id, "deps": deps}
-        row = self._db().execute(_Q["claim"], params).fetchone()
-        if row is None:
-            return None
+    def claim(
+        self,
+        room: dict[str, int],
+        deps: str,
+        wanted: int,
+        released: Iterable[LockKeys] = (),
+    ) -> list[Claim]:
+        """Up to `wanted` imports of the kinds in `room`, at most `room[kind]`
+        of each, now running for this runner with the locks of their
+        dependencies taken, in the order they were chosen: `deps` maps every
+        kind to its keys' `LockKeys.spec()`, as JSON. First releases the
+        locks of ended imports, `released`, as `unlock` does."""
+        exclusive, shared = _keys(released)
+        params = {
+            "room": json.dumps(room),
+            "deps": deps,
+            "wanted": wanted,
+            "runner": self.runner_id,
+            "exclusive": exclusive,
+            "shared": shared,
+        }
+        rows = self._db().execute(_Q["claim"], params).fetchall()
+        return [self._claim_of(row) for row in rows]
+
+    def _claim_of(self, row: tuple[Any, ...]) -> Claim:
         import_id, kind, tries, wait, user, email, data = row
         return Claim(import_id, kind, tries, wait, user, email, data, self.runner_id)
 
@@ -140,17 +159,13 @@ class Control:
 
     def unlock(self, released: Iterable[LockKeys]) -> None:
         """Releases the locks of ended imports and tells waiting runners."""
-        exclusive: list[int] = []
-        shared: list[int] = []
-        for keys in released:
-            exclusive.extend(keys.exclusive)
-            shared.extend(keys.shared)
+        exclusive, shared = _keys(released)
         params = {"exclusive": exclusive, "shared": shared, "runner": self.runner_id}
         self._db().execute(_Q["unlock_dependencies"], params)
 
     def next_due(self, kinds: list[str]) -> float | None:
-        """Seconds until a queued import of `kinds` may be claimed for its
-        due time; None if none waits for its time."""
+        """Seconds until a queued import of `kinds` comes due; None if none
+        waits for its time."""
         row = self._db().execute(_Q["next_due"], {"kinds": kinds}).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
@@ -180,3 +195,18 @@ class Control:
             live = row is not None and bool(row[0])
         if not live:
             raise GemmaError(f"runner {self.runner_id} is live on another connection")
+
+
+def _keys(released: Iterable[LockKeys]) -> tuple[str, str]:
+    """The exclusive and the shared keys of `released`, as array literals:
+    psycopg's adaptation of a list costs more than the statement itself."""
+    exclusive: list[int] = []
+    shared: list[int] = []
+    for keys in released:
+        exclusive.extend(keys.exclusive)
+        shared.extend(keys.shared)
+    return _array(exclusive), _array(shared)
+
+
+def _array(keys: list[int]) -> str:
+    return "{" + ",".join(map(str, keys)) + "}"

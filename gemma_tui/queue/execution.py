@@ -2,9 +2,10 @@
 
 The job runs as its submitting role; its outcome, the lines that go with
 it and any retry are written in one transaction, with retries while the
-database is away. Every write is conditional on the import still running
-for this runner, so a write repeated after a lost commit can never apply
-twice.
+database is away, by the runner's bookkeeper (gemma_tui.queue.bookkeeper),
+together with those of other imports that end meanwhile. Every write is
+conditional on the import still running for this runner, so a write
+repeated after a lost commit can never apply twice.
 
 Only that outcome waits for its commit to reach the disk. The claim, the
 log lines and the job's own transaction commit without waiting: they are
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,11 +32,11 @@ from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue import mail, rules
+from gemma_tui.queue.bookkeeper import Bookkeeper, Ending
 from gemma_tui.queue.control import Claim
-from gemma_tui.queue.feedback import DatabaseFeedback, sanitised
+from gemma_tui.queue.feedback import ImportLog, sanitised
 from gemma_tui.queue.kinds import Job, Registered, Registry, Unchanged
 from gemma_tui.queue.review import ReviewJob
-from gemma_tui.queue.store import StoreRetry, store
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +57,14 @@ class Outcome:
 class Executor:
     """Runs claimed imports against the database at `dsn`.
 
-    Log lines and outcomes are written on `bookkeeping` connections, which
-    act as the queue's role; jobs run on `jobs` connections, which take the
-    submitting role for each job and are reset before they are kept.
+    Log lines and outcomes are written by `bookkeeper`; jobs run on `jobs`
+    connections, which take the submitting role for each job and are reset
+    before they are kept.
     """
 
     dsn: str
     registry: Registry
-    queue_role: str | None
-    store_retry: StoreRetry
-    stop: threading.Event
-    bookkeeping: Pool
+    bookkeeper: Bookkeeper
     jobs: Pool
     smtp: mail.SmtpSettings | None = None
 
@@ -78,11 +75,7 @@ class Executor:
         return self._run_job(claim, entry)
 
     def _run_job(self, claim: Claim, entry: Registered) -> tuple[str, int | None]:
-        feedback = self._feedback(claim.id)
-        try:
-            outcome = self._outcome(claim, entry, feedback)
-        finally:
-            feedback.close()
+        outcome = self._outcome(claim, entry, ImportLog(self.bookkeeper, claim.id))
         retry_id = self._store(claim, claim.id, outcome, remove=False)
         if claim.send_email:
             # After the outcome is stored: a mail never changes it.
@@ -95,18 +88,14 @@ class Executor:
         notice = mail.Notice(
             claim.id, claim.kind, entry.description, claim.username, state, retry_id
         )
-        feedback = self._feedback(claim.id)
+        feedback = ImportLog(self.bookkeeper, claim.id)
         try:
             with connect(self.dsn) as conn:
                 mail.tell_submitter(conn, self.smtp, notice, feedback)
         except GemmaError as error:
             feedback.info(f"no mail sent: {error}")
-        finally:
-            feedback.close()
 
-    def _outcome(
-        self, claim: Claim, entry: Registered, feedback: DatabaseFeedback
-    ) -> Outcome:
+    def _outcome(self, claim: Claim, entry: Registered, feedback: ImportLog) -> Outcome:
         try:
             job = entry.kind.create(json.loads(claim.data or "null"))
         except Exception as error:
@@ -119,7 +108,7 @@ class Executor:
             outcome.state = "accepted" if entry.auto_accept else "pending"
         return outcome
 
-    def _do(self, claim: Claim, job: Job, feedback: DatabaseFeedback) -> Outcome:
+    def _do(self, claim: Claim, job: Job, feedback: ImportLog) -> Outcome:
         try:
             conn = self._job_connection(claim)
         except (psycopg.Error, GemmaError) as error:
@@ -150,15 +139,13 @@ class Executor:
             # itself: it stays, failed, like any import that cannot be built.
             outcome = Outcome("failed", lines=[("error", f"bad review data: {error}")])
             return "failed", self._store(claim, claim.id, outcome, remove=False)
-        feedback = self._feedback(review.target)
-        try:
-            outcome = self._carry_out(claim, review, feedback)
-        finally:
-            feedback.close()
+        # The review writes its own line in its transaction, after these.
+        feedback = ImportLog(self.bookkeeper, review.target, at_once=True)
+        outcome = self._carry_out(claim, review, feedback)
         return outcome.state, self._store(claim, review.target, outcome, remove=True)
 
     def _carry_out(
-        self, claim: Claim, review: ReviewJob, feedback: DatabaseFeedback
+        self, claim: Claim, review: ReviewJob, feedback: ImportLog
     ) -> Outcome:
         try:
             # Connecting is part of the job: failing to, it is retried too.
@@ -179,21 +166,11 @@ class Executor:
             raise
         return conn
 
-    def _feedback(self, import_id: int) -> DatabaseFeedback:
-        return DatabaseFeedback(self.dsn, import_id, self.queue_role, self.bookkeeping)
-
     def _store(
         self, claim: Claim, log_id: int, outcome: Outcome, *, remove: bool
     ) -> int | None:
         """Writes the outcome, its log lines and any retry in one transaction."""
-        retry_id = store(
-            self.dsn,
-            self.queue_role,
-            self.store_retry,
-            self.stop,
-            lambda conn: write_outcome(conn, claim, log_id, outcome, remove),
-            pool=self.bookkeeping,
-        )
+        retry_id = self.bookkeeper.store(ending_of(claim, log_id, outcome, remove))
         log.info(
             "import %d ended %s",
             claim.id,
@@ -201,6 +178,24 @@ class Executor:
             extra={"import_id": claim.id, "action": outcome.state},
         )
         return retry_id
+
+
+def ending_of(claim: Claim, log_id: int, outcome: Outcome, remove: bool) -> Ending:
+    """The outcome as import.store_outcome stores it, with the lines that go
+    with it (into the log of import `log_id`) and any retry."""
+    retry = outcome.retry if outcome.retry and outcome.retry.retry else None
+    return Ending(
+        target=claim.id,
+        holder=claim.runner,
+        remove=remove,
+        state=outcome.state,
+        summary=_summary_text(outcome.summary),
+        log_to=log_id,
+        lines=[(level, sanitised(message)) for level, message in outcome.lines],
+        retry=retry is not None,
+        tries=None if retry is None else retry.tries_left,
+        wait=rules.clip_wait(claim.retry_wait),
+    )
 
 
 def write_outcome(
@@ -211,19 +206,19 @@ def write_outcome(
     or if nothing was written: the outcome was stored before, by a commit
     whose answer was lost, or the import was taken over by another runner
     while this one was taken for gone."""
-    retry = outcome.retry if outcome.retry and outcome.retry.retry else None
+    ending = ending_of(claim, log_id, outcome, remove)
     params = {
-        "id": claim.id,
-        "runner": claim.runner,
-        "remove": remove,
-        "state": outcome.state,
-        "summary": _summary_text(outcome.summary),
-        "log_id": log_id,
-        "levels": [level for level, _ in outcome.lines],
-        "messages": [sanitised(message) for _, message in outcome.lines],
-        "retry": retry is not None,
-        "tries": None if retry is None else retry.tries_left,
-        "wait": rules.clip_wait(claim.retry_wait),
+        "id": ending.target,
+        "runner": ending.holder,
+        "remove": ending.remove,
+        "state": ending.state,
+        "summary": ending.summary,
+        "log_id": ending.log_to,
+        "levels": [level for level, _ in ending.lines],
+        "messages": [message for _, message in ending.lines],
+        "retry": ending.retry,
+        "tries": ending.tries,
+        "wait": ending.wait,
     }
     row = conn.execute(_Q["store_outcome"], params).fetchone()
     return None if row is None or row[0] is None else int(row[0])

@@ -1,45 +1,31 @@
-"""Writing an import's log lines to the database.
+"""An import's log, as its job sees it.
 
-Lines are written at once, each in its own short transaction on a
-connection that acts as the queue's role, so that they show while the
-import runs and survive its rollback. The connection comes from the
-runner's pool when there is one, and goes back to it when the import's
-log is closed. A line that cannot be written is reported to the process
-log; it never fails the import.
+Lines go to the runner's bookkeeper (gemma_tui.queue.bookkeeper), which
+writes them soon, on a connection that acts as the queue's role, so that
+they show while the import runs and survive its rollback. A line that
+cannot be written is reported to the process log; it never fails the
+import.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-
-import psycopg
-
-from gemma_tui.db import Connection, connect
-from gemma_tui.db.pool import Pool
-from gemma_tui.db.queries import load
-from gemma_tui.errors import GemmaError
+from gemma_tui.queue.bookkeeper import Bookkeeper, Line
 from gemma_tui.text import clean
-
-log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 64 * 1024
 
-_Q = load("queue")
 
-
-class DatabaseFeedback:
-    """The log of one import."""
+class ImportLog:
+    """The log of one import. With `at_once`, each line is written before
+    `write` returns: for jobs that write lines of their own, in their
+    transaction, which must come after."""
 
     def __init__(
-        self, dsn: str, import_id: int, role: str | None, pool: Pool | None = None
+        self, bookkeeper: Bookkeeper, import_id: int, *, at_once: bool = False
     ) -> None:
-        self._dsn = dsn
-        self._role = role
-        self._pool = pool
+        self._bookkeeper = bookkeeper
         self.import_id = import_id
-        self._conn: Connection | None = None
-        self._lock = threading.Lock()
+        self._at_once = at_once
 
     def info(self, message: str) -> None:
         self.write("info", message)
@@ -51,45 +37,9 @@ class DatabaseFeedback:
         self.write("error", message)
 
     def write(self, level: str, message: str) -> None:
-        params = {"id": self.import_id, "level": level, "msg": sanitised(message)}
-        with self._lock:
-            try:
-                self._connection().execute(_Q["log"], params)
-            except (psycopg.Error, GemmaError) as error:
-                log.error(
-                    "cannot write a log line of import %d: %s",
-                    self.import_id,
-                    error,
-                    extra={"import_id": self.import_id, "action": "log-failed"},
-                )
-                self._drop(error)
-
-    def close(self) -> None:
-        """Ends the log; its connection goes back to the pool."""
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        if self._pool is not None:
-            self._pool.give_back(conn)
-        else:
-            conn.close()
-
-    def _drop(self, error: Exception) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None and self._pool is not None:
-            self._pool.discard(conn, error)
-        elif conn is not None:
-            conn.close()
-
-    def _connection(self) -> Connection:
-        if self._conn is None or self._conn.closed:
-            if self._pool is not None:
-                self._conn = self._pool.take()
-                return self._conn
-            self._conn = connect(self._dsn)
-            if self._role:
-                self._conn.execute(_Q.with_identifiers("set_role", role=self._role))
-        return self._conn
+        self._bookkeeper.log(Line(self.import_id, level, sanitised(message)))
+        if self._at_once:
+            self._bookkeeper.flush()
 
 
 def sanitised(message: str) -> str:

@@ -73,6 +73,19 @@ class DependencyLocks:
         with self._lock:
             return self._available(deps)
 
+    def free(self, kinds: dict[str, Dependencies]) -> list[str]:
+        """The kinds whose dependencies are available, in their order."""
+        with self._lock:
+            held = self._held.keys()
+            exclusive = {
+                r for r, h in self._held.items() if h.exclusive_holder is not None
+            }
+            return [
+                name
+                for name, deps in kinds.items()
+                if deps.exclusive.isdisjoint(held) and deps.shared.isdisjoint(exclusive)
+            ]
+
     def acquire(self, import_id: int, deps: Dependencies) -> bool:
         """Takes every resource of `deps` for the import, or none of them."""
         now = datetime.now(UTC)

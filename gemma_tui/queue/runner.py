@@ -31,6 +31,7 @@ from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue import mail
+from gemma_tui.queue.bookkeeper import Bookkeeper
 from gemma_tui.queue.control import Claim, Control
 from gemma_tui.queue.events import (
     ImportFinished,
@@ -88,6 +89,16 @@ def _ignore(event: RunnerEvent) -> None:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """What one claim started: how many imports; the kinds whose
+    dependencies were free; whether a fair share held some of them back."""
+
+    count: int
+    kinds: list[str]
+    limited: bool = False
+
+
 class Runner:
     """Runs the imports of the kinds in `registry` from the database at `dsn`."""
 
@@ -110,11 +121,15 @@ class Runner:
         # Imports whose database locks the control connection holds; only
         # the claiming thread touches it.
         self._locked: dict[int, LockKeys] = {}
+        # Locks of imports that ended, not yet released.
+        self._releasing: list[LockKeys] = []
         self._ended: queue.SimpleQueue[int] = queue.SimpleQueue()
         # Set when the claiming thread may find work: notified by the
         # database, or an import of this runner ended.
         self._wake = threading.Event()
-        self.listener = Listener(dsn, self._wake, self._listener_trouble)
+        self.listener = Listener(
+            dsn, self._wake, self._listener_trouble, me=lambda: self.runner_id
+        )
         # Each running import, with the event its thread sets when it ends.
         self._threads: dict[int, threading.Event] = {}
         self._running_kinds: Counter[str] = Counter()
@@ -150,15 +165,18 @@ class Runner:
                     interval = self.settings.recover_interval
                     self._next_tending = time.monotonic() + interval
                     started = True
-                self._unlock_ended()
+                self._collect_ended()
                 self._tend()
                 wait = self._claim_next(executor)
+                self._release()
+                # After the claim, which asks the server anyway: a woken
+                # runner claims first.
+                self.control.ping_if_quiet(self.settings.poll_interval)
                 self._troubled_since = None
                 self._idle(wait)
             except (psycopg.Error, GemmaError) as error:
                 self._trouble(error)
-        self._drain()
-        executor.bookkeeping.close()
+        self._drain(executor)
         executor.jobs.close()
         listening.join(timeout=_STOP_CHECK * 4)
         if self._gave_up is not None:
@@ -174,13 +192,12 @@ class Runner:
             # Log lines need no flush of their own (gemma_tui.queue.execution).
             conn.execute(_Q["commit_without_flush"])
 
+        # The bookkeeper's thread, and whoever writes after it has ended.
+        bookkeeping = Pool(self.dsn, 2, prepare=act_as_queue)
         return Executor(
             self.dsn,
             self.registry,
-            role,
-            self.settings.store_retry,
-            stop,
-            bookkeeping=Pool(self.dsn, slots + 1, prepare=act_as_queue),
+            Bookkeeper(bookkeeping, self.settings.store_retry, stop),
             jobs=Pool(
                 self.dsn,
                 slots,
@@ -216,40 +233,56 @@ class Runner:
     # The claiming side.
 
     def _claim_next(self, executor: Executor) -> float:
-        """Starts one import if one is due and may run. Returns how long the
-        runner may wait for a wake-up before it looks again: 0 if it started
-        one, less than the poll interval if an import comes due sooner."""
+        """Starts as many due imports as may run, up to the free slots.
+        Returns how long the runner may wait for a wake-up before it looks
+        again: 0 if it started one, less than the poll interval if an import
+        comes due sooner."""
         poll = self.settings.poll_interval
-        if self.paused or len(self.running()) >= self.settings.max_running:
+        free = self.settings.max_running - len(self.running())
+        if self.paused or free <= 0:
             return poll
-        kinds = [
-            name for name, deps in self._deps.items() if self.locks.available(deps)
-        ]
-        if not kinds:
+        started = self._claim_fairly(free, executor, fair_only=True)
+        if started.limited and started.count < free:
+            more = self._claim_fairly(free - started.count, executor, fair_only=False)
+            started = _Started(started.count + more.count, more.kinds)
+        if started.count:
+            return 0.0
+        if not started.kinds:
             return poll
-        claim = self._claim_fairly(kinds)
-        if claim is None:
-            due = self.control.next_due(kinds)
-            return poll if due is None else max(min(due, poll), 0.0)
-        self._locked[claim.id] = self._keys[claim.kind]
-        entry = self.registry[claim.kind]
-        # Only this thread acquires, so what was available is still free.
-        self.locks.acquire(claim.id, self._deps[claim.kind])
-        self._start(claim, entry, executor)
-        return 0.0
+        due = self.control.next_due(started.kinds)
+        return poll if due is None else max(min(due, poll), 0.0)
 
-    def _claim_fairly(self, kinds: list[str]) -> Claim | None:
-        """Claims from kinds below their fair share of this runner's slots
-        first, and only if none of them has work, from the others too: a
-        kind's backlog may fill idle slots, but whatever else comes due gets
-        the next free one."""
-        share = max(1, self.settings.max_running // 2)
-        with self._guard:
-            fair = [kind for kind in kinds if self._running_kinds[kind] < share]
-        claim = self.control.claim(fair, self._keys_json) if fair else None
-        if claim is None and len(fair) < len(kinds):
-            claim = self.control.claim(kinds, self._keys_json)
-        return claim
+    def _claim_fairly(
+        self, wanted: int, executor: Executor, *, fair_only: bool
+    ) -> _Started:
+        """Claims and starts up to `wanted` imports of the kinds whose
+        dependencies are free here. With `fair_only`, only from kinds below
+        their fair share of this runner's slots, and no more of each than
+        that share allows; otherwise from any. A kind's backlog may fill
+        idle slots, but whatever else comes due gets the next free one."""
+        kinds = self.locks.free(self._deps)
+        room = dict.fromkeys(kinds, wanted)
+        if fair_only:
+            share = max(1, self.settings.max_running // 2)
+            with self._guard:
+                room = {kind: share - self._running_kinds[kind] for kind in kinds}
+        chosen = {kind: room[kind] for kind in kinds if room[kind] > 0}
+        claims = self._claim(chosen, wanted) if chosen else []
+        for claim in claims:
+            self._locked[claim.id] = self._keys[claim.kind]
+            # Only this thread acquires, and a batch's imports conflict with
+            # nothing held here: what was available is still free.
+            self.locks.acquire(claim.id, self._deps[claim.kind])
+            self._start(claim, self.registry[claim.kind], executor)
+        if claims:
+            # Lets the workers just given an import take the interpreter
+            # now, not when this thread next waits for the server.
+            time.sleep(0)
+        taken = Counter(claim.kind for claim in claims)
+        limited = len(chosen) < len(kinds) or any(
+            taken[kind] >= room[kind] for kind in taken
+        )
+        return _Started(len(claims), kinds, fair_only and limited)
 
     def _idle(self, seconds: float) -> None:
         """Waits for a wake-up, `seconds` at most, and no longer than until
@@ -267,15 +300,33 @@ class Runner:
         thread.start()
         return thread
 
-    def _unlock_ended(self) -> None:
-        """Releases the database locks of the imports that ended."""
-        released = []
+    def _collect_ended(self) -> None:
+        """Marks the database locks of the imports that ended for release:
+        along with the next claim, or on their own."""
         while not self._ended.empty():
             keys = self._locked.pop(self._ended.get(), None)
             if keys is not None:
-                released.append(keys)
+                self._releasing.append(keys)
+
+    def _release(self) -> None:
+        """Releases the locks that no claim took along."""
+        released, self._releasing = self._releasing, []
         if released:
             self.control.unlock(released)
+
+    def _claim(self, room: dict[str, int], wanted: int) -> list[Claim]:
+        released, self._releasing = self._releasing, []
+        try:
+            return self.control.claim(room, self._keys_json, wanted, released)
+        except (psycopg.Error, GemmaError):
+            if released:
+                # Whether the failed statement released them is unknown,
+                # and a second release could free a lock that another of
+                # this runner's imports shares: the connection goes, with
+                # every lock it held, and the reconnection takes those of
+                # the running imports again.
+                self.control.close()
+            raise
 
     def _start(self, claim: Claim, entry: Registered, executor: Executor) -> None:
         ended = threading.Event()
@@ -289,7 +340,7 @@ class Runner:
             extra={"import_id": claim.id, "action": "claimed"},
         )
         self.report(ImportStarted(claim.id, claim.kind, claim.username))
-        self.report(LocksChanged(tuple(self.locks.snapshot())))
+        self._report_locks()
         self._workers.submit(lambda: self._run_import(claim, entry, executor, ended))
 
     def _recover(self) -> tuple[int, ...]:
@@ -304,9 +355,8 @@ class Runner:
         return requeued
 
     def _tend(self) -> None:
-        """Checks the control connection when it was quiet; now and then,
-        beats the heart and recovers for runners that are gone."""
-        self.control.ping_if_quiet(self.settings.poll_interval)
+        """Now and then, beats the heart and recovers for runners that are
+        gone."""
         now = time.monotonic()
         if now < self._next_tending:
             return
@@ -315,13 +365,16 @@ class Runner:
         if requeued := self._recover():
             self.report(ImportsRequeued(requeued, GONE))
 
-    def _drain(self) -> None:
+    def _drain(self, executor: Executor) -> None:
         with self._guard:
             ends = list(self._threads.values())
         deadline = time.monotonic() + self.settings.drain_grace
         for ended in ends:
             ended.wait(timeout=max(deadline - time.monotonic(), 0.0))
         self._workers.close()
+        # What the imports that ended said is written before the others go
+        # back to the queue.
+        executor.bookkeeper.close()
         unfinished = tuple(self.running())
         try:
             if unfinished:
@@ -355,6 +408,7 @@ class Runner:
         """Takes the locks of the imports still running again: they went
         with the connection that held them."""
         held, self._locked = self._locked, {}
+        self._releasing = []  # gone with the connection that held them
         while not self._ended.empty():
             held.pop(self._ended.get(), None)
         for import_id, keys in held.items():
@@ -434,8 +488,14 @@ class Runner:
                 self._running_kinds[claim.kind] -= 1
             self._wake.set()
             self.report(ImportFinished(claim.id, claim.kind, state, retry_id))
-            self.report(LocksChanged(tuple(self.locks.snapshot())))
+            self._report_locks()
             ended.set()
+
+    def _report_locks(self) -> None:
+        # A snapshot costs more than the rest of an import's reports: none
+        # is taken when nobody listens.
+        if self.report is not _ignore:
+            self.report(LocksChanged(tuple(self.locks.snapshot())))
 
 
 def _prepare_job_connection(conn: Connection) -> None:

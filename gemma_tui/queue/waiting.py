@@ -55,8 +55,8 @@ class Waiting:
 
     @property
     def scheduled(self) -> bool:
-        """Due later than a claim looks ahead (five seconds)."""
-        return (self.due - self.now).total_seconds() > 5
+        """Not due yet: a claim takes only imports that are due."""
+        return self.due > self.now
 
 
 def why_waiting(

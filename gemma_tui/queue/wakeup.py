@@ -1,11 +1,12 @@
 """Waking an idle runner: notifications, on a connection of their own.
 
 The listener LISTENs on the channels that say a runner may find work (an
-import changed, another runner freed resources) and sets the runner's
-wake-up event for each notification. Its connection is separate from the
-control connection, so losing it costs no locks and no liveness; it
-reconnects by itself, and after every (re)connection it wakes the runner
-once, which catches up on whatever was notified while nobody listened.
+import was queued or given another due time, another runner freed
+resources) and sets the runner's wake-up event for each notification. Its
+connection is separate from the control connection, so losing it costs no
+locks and no liveness; it reconnects by itself, and after every
+(re)connection it wakes the runner once, which catches up on whatever was
+notified while nobody listened.
 """
 
 from __future__ import annotations
@@ -40,8 +41,18 @@ class ListenSettings:
         return float(min(self.first_retry * 2 ** (failures - 1), self.longest_retry))
 
 
+# Where runners say which runner freed resources (queue.sql, unlock).
+FREED = "gemma_tui_dependencies"
+
+
+def _nobody() -> int | None:
+    return None
+
+
 class Listener:
-    """Sets `wake` whenever the database says a runner may find work."""
+    """Sets `wake` whenever the database says a runner may find work, but
+    not for resources that the runner `me()` freed itself: it looks again
+    after freeing them anyway."""
 
     def __init__(
         self,
@@ -49,9 +60,11 @@ class Listener:
         wake: threading.Event,
         trouble: Callable[[Exception], None],
         settings: ListenSettings | None = None,
+        me: Callable[[], int | None] = _nobody,
     ) -> None:
         self._dsn = dsn
         self._wake = wake
+        self._me = me
         self._trouble = trouble
         self._settings = settings or ListenSettings()
         self.backend_pid: int | None = None  # of the listening connection
@@ -75,7 +88,7 @@ class Listener:
                 failures += 1
 
     def _listen(self, conn: Connection) -> None:
-        conn.execute(_Q["listen"])
+        conn.execute(_Q["listen_queued"])
         conn.execute(_Q["listen_dependencies"])
         self.backend_pid = conn.info.backend_pid
         # Whatever was notified while nobody listened: one look catches up.
@@ -83,5 +96,6 @@ class Listener:
 
     def _follow(self, conn: Connection, stop: threading.Event) -> None:
         while not stop.is_set():
-            for _ in conn.notifies(timeout=self._settings.check_stop):
-                self._wake.set()
+            for note in conn.notifies(timeout=self._settings.check_stop):
+                if note.channel != FREED or note.payload != str(self._me()):
+                    self._wake.set()

@@ -63,7 +63,7 @@ SET state = 'running', changed = CURRENT_TIMESTAMP
 FROM (
     SELECT id FROM import.imports
     WHERE state = 'queued'
-      AND due <= CURRENT_TIMESTAMP + interval '5 seconds'
+      AND due <= CURRENT_TIMESTAMP
       AND kind = ANY(%(kinds)s)
     ORDER BY kind LIKE '%%#review' DESC, enqueued, id
     LIMIT 1

@@ -164,7 +164,7 @@ WITH me AS (
 SELECT me.due, CURRENT_TIMESTAMP,
        (SELECT count(*) FROM import.imports i
         WHERE i.state = 'queued'
-          AND i.due <= CURRENT_TIMESTAMP + interval '5 seconds'
+          AND i.due <= CURRENT_TIMESTAMP
           AND i.id <> me.id
           AND ((right(i.kind, 7) = '#review') > me.review
                OR ((right(i.kind, 7) = '#review') = me.review

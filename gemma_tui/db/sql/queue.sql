@@ -39,20 +39,21 @@ VALUES (
 RETURNING id;
 
 -- name: claim
--- See import.claim: it takes the dependency locks of what it claims.
--- TODO(#6): an import is taken up to 5 s before it is due and runs at
--- once, so a retry with the shortest wait (5 s) runs again right away;
--- a claimed import should wait for its due time before it starts.
+-- See import.claim_batch: it frees the dependency locks of imports that
+-- ended, then claims imports that are due and takes their locks.
 SELECT id, kind, trys_left, retry_wait, username, send_email, data
-FROM import.claim(%(runner)s, %(kinds)s, %(deps)s::jsonb);
+FROM import.claim_batch(
+    %(runner)s, %(room)s::jsonb, %(deps)s::jsonb, %(wanted)s,
+    %(exclusive)s::bigint[], %(shared)s::bigint[]
+);
 
 -- name: next_due
--- Seconds until the next queued import of these kinds comes within the
--- claim's five seconds; NULL if none is waiting for its time.
-SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP - interval '5 seconds')
+-- Seconds until the next queued import of these kinds comes due; NULL if
+-- none is waiting for its time.
+SELECT EXTRACT(EPOCH FROM min(due) - CURRENT_TIMESTAMP)
 FROM import.imports
 WHERE state = 'queued'
-  AND due > CURRENT_TIMESTAMP + interval '5 seconds'
+  AND due > CURRENT_TIMESTAMP
   AND kind = ANY(%(kinds)s);
 
 -- name: lock_dependencies
@@ -60,7 +61,7 @@ SELECT import.lock_dependencies(%(spec)s);
 
 -- name: unlock_dependencies
 -- Runners waiting for what was freed try again.
-SELECT import.unlock_dependencies(%(exclusive)s, %(shared)s),
+SELECT import.unlock_dependencies(%(exclusive)s::bigint[], %(shared)s::bigint[]),
        pg_notify('gemma_tui_dependencies', %(runner)s::text);
 
 -- name: requeue_orphans
@@ -136,6 +137,10 @@ SELECT import.store_outcome(
     %(id)s, %(runner)s, %(remove)s, %(state)s, %(summary)s, %(log_id)s,
     %(levels)s::text[], %(messages)s::text[], %(retry)s, %(tries)s, %(wait)s
 );
+
+-- name: store_batch
+-- See import.store_batch.
+SELECT item, retry_id, failure FROM import.store_batch(%(batch)s::json);
 
 -- name: lock_for_decision
 -- NO KEY: log lines written meanwhile only take a key-share lock on the
@@ -245,6 +250,10 @@ RETURNING import_id;
 
 -- name: listen
 LISTEN gemma_tui_imports;
+
+-- name: listen_queued
+-- What runners may claim: imports queued, or given another due time.
+LISTEN gemma_tui_queued;
 
 -- name: listen_dependencies
 LISTEN gemma_tui_dependencies;
