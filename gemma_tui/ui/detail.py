@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, Static
+from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from gemma_tui.db import connect
@@ -30,13 +30,14 @@ from gemma_tui.text import one_line
 from gemma_tui.ui import describe
 from gemma_tui.ui.logpane import Levels
 from gemma_tui.ui.messages import DetailRead, DetailUnreadable
+from gemma_tui.ui.quietlog import QuietLog
 from gemma_tui.ui.waitingtext import waiting_text
 
 # The level word follows the date and the time (see describe.entry_line).
 _LEVEL = re.compile(r"^\S+ \S+ (warn|error)\b")
 
 
-class DetailLog(Log):
+class DetailLog(QuietLog):
     """The import's own log, with only the levels that are switched on."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"detail-log--warn", "detail-log--error"}

@@ -26,6 +26,7 @@ from textual.widgets import Log
 from gemma_tui.queue.imports import LogLine
 from gemma_tui.ui import cells
 from gemma_tui.ui.describe import LEVELS
+from gemma_tui.ui.quietlog import QuietLog
 
 MAX_LINES = 1000
 
@@ -65,7 +66,7 @@ class ConsoleLine:
 Line = LogLine | ConsoleLine
 
 
-class LogPane(Log):
+class LogPane(QuietLog):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"log-pane--warn", "log-pane--error"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "toggle_level('info')", "Info", id="log.info"),
