@@ -13,9 +13,9 @@ from gemma_tui.errors import PermissionDenied, ReadOnly
 from gemma_tui.queue.imports import check_role, decide, imports_in
 from gemma_tui.ui.confirm import Confirm
 from tests import toy
+from tests.cli import gemma
 from tests.consoles import add_import, console, until
 from tests.running import state_of
-from tests.test_cli import gemma
 from tests.test_console import review_of
 
 LOGIN = "lena"  # may log in and review, but may not become rita

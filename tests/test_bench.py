@@ -9,7 +9,7 @@ from psycopg.conninfo import make_conninfo
 
 from gemma_tui.bench.figures import Spread
 from gemma_tui.db import connect
-from tests.test_cli import gemma
+from tests.cli import gemma
 
 
 def test_the_bench_prints_its_figures_and_leaves_no_database(server_dsn: str) -> None:

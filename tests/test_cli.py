@@ -10,21 +10,11 @@ import sys
 import pytest
 
 from gemma_tui.db import Connection
+from tests.cli import gemma
 from tests.conftest import DATA
 from tests.running import running, settled, wait_until
 
 EXPORT = DATA / "gauges" / "viadonau_asc" / "20220516062300.asc"
-
-
-def gemma(*args: str, dsn: str | None = None) -> subprocess.CompletedProcess[str]:
-    options = ["--dsn", dsn] if dsn else []
-    return subprocess.run(
-        [sys.executable, "-m", "gemma_tui", *options, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_enqueue_list_show_and_logs(dsn: str, conn: Connection) -> None:

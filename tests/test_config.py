@@ -3,9 +3,6 @@ a file that cannot be used is one line and status 2; secrets never show."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -17,24 +14,11 @@ from gemma_tui.config import ConfigError
 from gemma_tui.ui.app import HISTORY, OVERVIEW
 from gemma_tui.ui.keys import HelpScreen
 from gemma_tui.ui.settings import checked_console
+from tests.cli import gemma
 from tests.consoles import console, until
 
 # A socket directory with no server in it: a database that cannot answer.
 NOWHERE = "host=/nonexistent-gemma-socket-dir dbname=nothing"
-
-
-def gemma(
-    *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GEMMA_TUI_")}
-    return subprocess.run(
-        [sys.executable, "-m", "gemma_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=clean | (env or {}),
-    )
 
 
 def write(path: Path, text: str) -> Path:

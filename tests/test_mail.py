@@ -19,8 +19,8 @@ from gemma_tui.config import ConfigError
 from gemma_tui.db import Connection
 from gemma_tui.queue import mail
 from gemma_tui.queue.mail import SmtpSettings
+from tests.cli import gemma
 from tests.engine import FAST, log_of, running, settled, submit, wait_until
-from tests.test_cli import gemma
 
 
 class Inbox:

@@ -13,6 +13,7 @@ import pytest
 
 from gemma_tui.db import Connection
 from gemma_tui.kinds import GROUP, load_kinds
+from tests import cli
 from tests.running import settled, wait_until
 
 BUILTIN = ["gm", "st", "wx"]
@@ -250,14 +251,7 @@ def plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def gemma(plugins: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemma_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=os.environ | {"PYTHONPATH": str(plugins)},
-    )
+    return cli.gemma(*args, env={"PYTHONPATH": str(plugins)})
 
 
 def problem_lines(stderr: str) -> list[str]:

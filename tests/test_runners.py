@@ -16,6 +16,7 @@ import pytest
 from gemma_tui.db import Connection
 from gemma_tui.queue.events import RunnerStarted
 from gemma_tui.queue.runners import runners
+from tests.cli import gemma
 from tests.engine import (
     FAST,
     column,
@@ -29,7 +30,6 @@ from tests.engine import (
     wait_until,
 )
 from tests.running import toy_runners
-from tests.test_cli import gemma
 
 # Recovery looks for runners that are gone many times within a test.
 EAGER = replace(FAST, recover_interval=0.05)

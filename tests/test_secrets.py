@@ -4,26 +4,15 @@ not in the command line's output (plain or JSON), not in a log."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from psycopg.conninfo import make_conninfo
 
 from gemma_tui.db import Connection
 from gemma_tui.ui.banner import Banner
+from tests.cli import gemma
 from tests.consoles import add_import, console, leave, until
 
 SECRET = "hunter2-secret-Zq9"
-
-
-def gemma(*args: str, dsn: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemma_tui", "--dsn", dsn, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_the_command_line_never_prints_the_password(dsn: str, conn: Connection) -> None:

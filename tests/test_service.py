@@ -23,22 +23,13 @@ from gemma_tui.db import Connection, connect
 from gemma_tui.kinds import load_kinds
 from gemma_tui.queue import imports
 from tests import toy
+from tests.cli import gemma
 from tests.conftest import DATA
 from tests.running import settled, state_of, wait_until
 
 EXPORT = DATA / "gauges" / "viadonau_asc" / "20220516062300.asc"
 ROOT = Path(__file__).resolve().parents[1]
 NOWHERE = "host=/nonexistent-gemma-socket-dir dbname=nothing"
-
-
-def gemma(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemma_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @contextmanager
