@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from gemma_tui.config import Config, DatabaseConfig
 from gemma_tui.db import Connection
@@ -125,7 +124,7 @@ def kinds(loaded: LoadedKinds) -> int:
 
 
 def enqueue(args: argparse.Namespace, db: Database, registry: Registry) -> int:
-    data = args.data if args.data is not None else _file_data(args.file)
+    data = args.data if args.data is not None else imports.file_data(args.file)
     import_id = imports.enqueue(
         db.conn,
         registry,
@@ -268,26 +267,6 @@ def parse_due(text: str | None) -> datetime | timedelta | None:
     if due.tzinfo is None:
         raise GemmaError(f"due time {text!r} has no time zone (add Z or +01:00)")
     return due
-
-
-def _file_data(path: Path) -> str:
-    shown = repr(str(path))  # one line, whatever the name holds
-    if path.is_dir():
-        raise GemmaError(f"{shown} is a directory, not a file")
-    if path.exists() and not path.is_file():
-        raise GemmaError(f"{shown} is not a regular file")
-    if not path.is_file():
-        raise GemmaError(f"no such file: {shown}")
-    try:
-        str(path.resolve()).encode("utf-8")
-    except UnicodeEncodeError:
-        raise GemmaError(f"the file name {shown} is not valid UTF-8") from None
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as error:
-        raise GemmaError(f"cannot read {path}: {error.strerror}") from None
-    return json.dumps({"file": str(path.resolve())})
 
 
 def _wait_until(conn: Connection, import_id: int, states: tuple[str, ...]) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -180,3 +182,29 @@ def test_a_due_time_out_of_range_is_refused(
     with pytest.raises(GemmaError, match=message):
         imports.enqueue(conn, REGISTRY, "toy", "{}", user="alice", due=due)
     assert count(conn, "import.imports") == 0
+
+
+def test_file_data_names_the_file_by_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "export.asc").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    data = imports.file_data(Path("export.asc"))
+    assert json.loads(data) == {"file": str(tmp_path / "export.asc")}
+
+
+def test_file_data_refuses_what_is_no_readable_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    odd = os.fsdecode(bytes(tmp_path) + b"/\xff.asc")
+    Path(odd).write_text("x")
+    cases = [
+        (tmp_path, "is a directory, not a file"),
+        (tmp_path / "missing.asc", "no such file: "),
+        (tmp_path / "pipe", "is not a regular file"),
+        (Path(odd), r"is not valid UTF-8"),
+        (tmp_path / ("a" * 5000), "cannot read '/"),
+    ]
+    for path, reason in cases:
+        with pytest.raises(GemmaError, match=reason) as refused:
+            imports.file_data(path)
+        assert "\n" not in str(refused.value)

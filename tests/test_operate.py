@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 
 from gemma_tui.db import Connection
-from gemma_tui.errors import NotFound, PermissionDenied
+from gemma_tui.errors import BadJobData, NotFound, PermissionDenied, UnknownKind
 from gemma_tui.queue.imports import logs_of
-from gemma_tui.queue.operate import WrongState, cancel, retry_now
+from gemma_tui.queue.kinds import Registry
+from gemma_tui.queue.operate import (
+    WrongState,
+    cancel,
+    enqueue_as_operator,
+    retry_now,
+)
 from tests import toy
 from tests.consoles import add_import
 from tests.running import running, state_of, wait_until
@@ -88,3 +94,46 @@ def test_an_importer_may_not_cancel(conn: Connection) -> None:
         cancel(conn, queued, actor="alice")
     assert state_of(conn, queued) == "queued"
     assert messages_of(conn, queued) == []
+
+
+def test_an_import_queued_by_an_operator_names_the_role_in_its_log(
+    conn: Connection,
+) -> None:
+    new = enqueue_as_operator(conn, toy.registry(), "toy", '{"n": 1}', actor="rita")
+    row = conn.execute(
+        "SELECT state::text, kind, username, data FROM import.imports WHERE id = %s",
+        (new,),
+    ).fetchone()
+    assert row == ("queued", "toy", "rita", '{"n": 1}')
+    assert messages_of(conn, new) == ["Queued from the console by 'rita'."]
+
+
+def test_without_an_actor_the_login_role_queues_and_is_named(
+    conn: Connection,
+) -> None:
+    new = enqueue_as_operator(conn, toy.registry(), "toy", "{}")
+    assert messages_of(conn, new) == ["Queued from the console by 'postgres'."]
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "actor", "error", "reason"),
+    [
+        ("csv", '{"file": "/data/a.asc"}', "rita", BadJobData, "not a .csv file"),
+        ("nope", "{}", "rita", UnknownKind, "unknown kind 'nope'"),
+        ("toy", "[1", "rita", BadJobData, "not JSON"),
+        ("toy", "{}", "mallory", PermissionDenied, "permission denied"),
+    ],
+)
+def test_a_refused_enqueue_writes_neither_row_nor_line(
+    conn: Connection,
+    kind: str,
+    data: str,
+    actor: str,
+    error: type[Exception],
+    reason: str,
+) -> None:
+    registry = Registry([toy.ToyKind(), toy.CsvKind()])
+    with pytest.raises(error, match=reason):
+        enqueue_as_operator(conn, registry, kind, data, actor=actor)
+    assert conn.execute("SELECT count(*) FROM import.imports").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM import.import_logs").fetchone() == (0,)

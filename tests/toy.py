@@ -115,6 +115,21 @@ class AutoKind(ToyKind):
     auto_accept = True
 
 
+class CsvKind(ToyKind):
+    """Takes only job data naming a `.csv` file (it never reads it)."""
+
+    name = "csv"
+    description = "Toy import of a CSV file"
+    exclusive = ("csvs",)
+    shared = ()
+
+    def create(self, data: Any) -> Job:
+        named = data.get("file") if isinstance(data, dict) else None
+        if not isinstance(named, str) or not named.endswith(".csv"):
+            raise BadJobData(f"{named!r} is not a .csv file")
+        return ToyJob({})
+
+
 class SpanJob(Job):
     """Records, from inside the job, when it ran: the span lies within the
     time its runner held the kind's dependency locks."""

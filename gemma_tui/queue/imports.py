@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -122,6 +123,28 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+def file_data(path: Path) -> str:
+    """Job data naming the regular file `path`, as `{"file": "/absolute"}`,
+    or a GemmaError in one line saying why `path` cannot be imported."""
+    shown = repr(str(path))  # one line, whatever the name holds
+    try:
+        if path.is_dir():
+            raise GemmaError(f"{shown} is a directory, not a file")
+        if path.exists() and not path.is_file():
+            raise GemmaError(f"{shown} is not a regular file")
+        if not path.is_file():
+            raise GemmaError(f"no such file: {shown}")
+        absolute = str(path.resolve())
+        absolute.encode("utf-8")
+        with path.open("rb"):
+            pass
+    except UnicodeEncodeError:
+        raise GemmaError(f"the file name {shown} is not valid UTF-8") from None
+    except OSError as error:
+        raise GemmaError(f"cannot read {shown}: {error.strerror}") from None
+    return json.dumps({"file": absolute})
 
 
 def enqueue(

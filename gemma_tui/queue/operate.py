@@ -1,9 +1,10 @@
-"""What an operator does to one import besides deciding it: retry a failed
-import now, cancel a queued one.
+"""What an operator does besides deciding: queue a new import, retry a
+failed import now, cancel a queued one.
 
 Each runs as the operator's role (so the database's rights decide who may)
-in one transaction with the import's row locked, re-checks the state
-there, and writes a line naming that role into the import's log.
+in one transaction, with the import's row locked when it acts on one,
+re-checks the state there, and writes a line naming that role into the
+import's log.
 """
 
 from __future__ import annotations
@@ -16,12 +17,32 @@ import psycopg
 from gemma_tui.db import Connection
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError, NotFound, PermissionDenied, readable
+from gemma_tui.queue import imports
+from gemma_tui.queue.kinds import Registry
 
 _Q = load("queue")
 
 
 class WrongState(GemmaError):
     """The import is not in the state the action needs (any more)."""
+
+
+def enqueue_as_operator(
+    conn: Connection,
+    registry: Registry,
+    kind: str,
+    data: str,
+    *,
+    actor: str | None = None,
+) -> int:
+    """Queues an import of `kind` with `data`, due now, submitted by `actor`
+    (None: the login role), with the checks of `imports.enqueue`; returns
+    its id. Its log says the console queued it, and as whom, from the
+    start: the row and that line are written together."""
+    with _acting(conn, actor, "enqueue imports") as role:
+        import_id = imports.enqueue(conn, registry, kind, data)
+        _log(conn, import_id, f"Queued from the console by '{role}'.")
+    return import_id
 
 
 def retry_now(conn: Connection, import_id: int, *, actor: str | None = None) -> int:
