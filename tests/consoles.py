@@ -12,19 +12,26 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
+from gemma_tui.queue.kinds import Registry
 from gemma_tui.ui import messages
 from gemma_tui.ui.app import ConsoleApp
 from tests import toy
 from tests.running import FAST
 
 
-def console(dsn: str, *, runner: bool = False, **options: Any) -> ConsoleApp:
+def console(
+    dsn: str,
+    *,
+    runner: bool = False,
+    registry: Registry | None = None,
+    **options: Any,
+) -> ConsoleApp:
+    options.setdefault("reviewer", "rita")
     app = ConsoleApp(
         dsn,
-        toy.registry(),
+        registry or toy.registry(),
         run_runner=runner,
         runner_settings=FAST,
-        reviewer="rita",
         **options,
     )
     app.animation_level = "none"

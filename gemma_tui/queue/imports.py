@@ -164,10 +164,7 @@ def enqueue(
     `due` is an instant, or a delay that the database adds to its own
     clock, so that every runner and console agrees on when that is.
     """
-    if kind not in registry or kind.endswith(REVIEW_SUFFIX):
-        raise UnknownKind(f"unknown kind {kind!r}; known: {_known(registry)}")
-    check_data(data)
-    _check_buildable(registry, kind, data)
+    check_job(registry, kind, data)
     params = {
         "kind": kind,
         **_due_params(due),
@@ -197,6 +194,15 @@ def _due_params(due: datetime | timedelta | None) -> dict[str, Any]:
         if not EARLIEST_DUE <= due <= LATEST_DUE:
             raise GemmaError(f"due time {due.isoformat()} is not between 1970 and 9999")
     return {"due": due, "due_in": timedelta(0)}
+
+
+def check_job(registry: Registry, kind: str, data: str) -> None:
+    """Raises what `enqueue` would refuse `kind` and `data` for, short of
+    the database's own checks (rights, the row itself)."""
+    if kind not in registry or kind.endswith(REVIEW_SUFFIX):
+        raise UnknownKind(f"unknown kind {kind!r}; known: {_known(registry)}")
+    check_data(data)
+    _check_buildable(registry, kind, data)
 
 
 def _check_buildable(registry: Registry, kind: str, data: str) -> None:

@@ -34,12 +34,14 @@ from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import Confirm, quit_dialog
 from gemma_tui.ui.detail import DetailScreen
+from gemma_tui.ui.enqueueing import EnqueueingApp
 from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
 from gemma_tui.ui.logpane import LogPane
-from gemma_tui.ui.operating import OPERATIONS, OperatingApp
+from gemma_tui.ui.newimport import FileTree, NewImportScreen
+from gemma_tui.ui.operating import OPERATIONS
 from gemma_tui.ui.palette import ConsoleCommands
 from gemma_tui.ui.panes import (
     FailedTable,
@@ -60,7 +62,7 @@ OVERVIEW = "overview"
 HISTORY = "history"
 
 
-class ConsoleApp(OperatingApp):
+class ConsoleApp(EnqueueingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
     COMMANDS = {ConsoleCommands}  # noqa: RUF012 - Textual types it as a plain set
@@ -325,6 +327,7 @@ class ConsoleApp(OperatingApp):
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
             ("Import detail", [DetailScreen]),
+            ("New import", [NewImportScreen, FileTree]),
             ("Dialogs", [Confirm]),
             ("This list", [HelpScreen]),
         ]
@@ -395,6 +398,8 @@ class ConsoleApp(OperatingApp):
             return self.current_mode != HISTORY
         if action in OPERATIONS:
             return self.may_operate(action)
+        if action == "enqueue":
+            return self.may_enqueue()
         if action in ("accept_matching", "decline_matching"):
             # Only with a filter: without one, "all" is too easy to reach.
             if self._read_only or not self._filter:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -23,6 +24,8 @@ from gemma_tui.text import one_line
 
 # Most import ids a batch dialog names; it counts the rest.
 IDS_SHOWN = 60
+# Most characters of a file's path a dialog shows; it keeps the end.
+PATH_SHOWN = 240
 
 
 class Confirm(ModalScreen[bool]):
@@ -153,6 +156,23 @@ def cancel_dialog(
     )
 
 
+def enqueue_dialog(
+    kind: str, path: Path, size: int, role: str, registry: Registry
+) -> Confirm:
+    """Asks to queue the file `path` as a new import of `kind`, submitted
+    by `role`; `n` and Escape go back to choosing."""
+    details = [
+        _field("Kind", _kind(kind, registry)),
+        _field("File", _tail(str(path), PATH_SHOWN)),
+        _field("Size", f"{size:,} bytes"),
+        _field("User", one_line(role)),
+        Content("It is due now and runs as this user; its log says"),
+        Content("that you queued it from the console."),
+    ]
+    question = f"Queue a new import of kind {one_line(kind, 32)}?"
+    return Confirm(question, details, "queue it", tone="-quit", refusal="go back")
+
+
 def pause_dialog(pause: bool, running: int) -> Confirm:
     """Asks to pause or resume this console's runner."""
     if pause:
@@ -188,6 +208,12 @@ def _kind(kind: str, registry: Registry) -> str:
     if kind in registry:
         return f"{name} ({one_line(registry[kind].description, 40)})"
     return f"{name} (unknown here)"
+
+
+def _tail(text: str, width: int) -> str:
+    # A path's end names the file: a long one loses its beginning.
+    line = one_line(text)
+    return "…" + line[-(width - 1) :] if len(line) > width else line
 
 
 def _counts(warnings: int, errors: int) -> str:

@@ -8,6 +8,7 @@ the UI's state. Panes post what the operator chose.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from textual.message import Message
@@ -184,6 +185,59 @@ class ActionFailed(Message):
         super().__init__()
         self.action = action
         self.import_id = import_id
+        self.reason = reason
+
+
+# A new import from a file (see `enqueueing` and `newimport`).
+
+
+class DirectoryChanged(Message, bubble=False):
+    """The file tree of a new import shows `path` now."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class FileChecked(Message, bubble=False):
+    """The file `picked` for a new import of `kind` passed the checks that
+    enqueueing makes; `path` is it made absolute, `size` in bytes."""
+
+    def __init__(self, kind: str, picked: Path, path: Path, size: int) -> None:
+        super().__init__()
+        self.kind = kind
+        self.picked = picked
+        self.path = path
+        self.size = size
+
+
+class FileRefused(Message, bubble=False):
+    """The file chosen for a new import of `kind` cannot be queued; why."""
+
+    def __init__(self, kind: str, path: Path, reason: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.path = path
+        self.reason = reason
+
+
+class ImportEnqueued(Message):
+    """The operator's new import of `kind`, from `path`, is queued."""
+
+    def __init__(self, import_id: int, kind: str, path: Path) -> None:
+        super().__init__()
+        self.import_id = import_id
+        self.kind = kind
+        self.path = path
+
+
+class EnqueueFailed(Message):
+    """The operator's new import was refused when it was written; why."""
+
+    def __init__(self, kind: str, path: Path, reason: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.path = path
         self.reason = reason
 
 

@@ -32,6 +32,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "decline_matching",
         "every pending import the filter matches",
     ),
+    ("New import", "enqueue", "queue a file as an import of a chosen kind"),
     ("Retry now", "retry_import", "the highlighted failed import, as a new one"),
     ("Cancel import", "cancel_import", "the highlighted queued import"),
     ("Pause runner", "pause_runner", "this console's runner takes nothing new"),

@@ -55,6 +55,7 @@ class ConsoleScreen(Screen[None]):
             show=False,
             id="decline_matching",
         ),
+        Binding("n", "app.enqueue", "New import", show=False, id="enqueue"),
         Binding("p", "app.pause_runner", "Pause runner", show=False, id="pause"),
         Binding("p", "app.resume_runner", "Resume runner", id="resume"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),

@@ -19,6 +19,7 @@ SHEETS = (
     "history.tcss",
     "filter.tcss",
     "help.tcss",
+    "newimport.tcss",
 )
 
 
