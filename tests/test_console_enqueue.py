@@ -259,8 +259,8 @@ async def test_backspace_in_the_tree_goes_up_a_directory(
         tree = await open_dialog(pilot)
         await pilot.press("tab", "backspace")
         await until(pilot, lambda: Path(tree.path) == exports.parent)
-        await until(pilot, lambda: "File in " in str(tree.border_title))
-        assert str(tree.border_title).startswith("▶ File in ")
+        await until(pilot, lambda: " in " in str(tree.border_title))
+        assert str(tree.border_title).startswith("▶ File for auto in ")
         assert str(tree.border_title).endswith(exports.parent.name)
 
 

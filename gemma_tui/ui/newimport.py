@@ -128,9 +128,12 @@ class NewImportScreen(ModalScreen[NewImport | None]):
         """The parts' titles; the focused one is marked ▶, readable
         without colour."""
         place = shown_directory(self._directory)
+        # The chosen kind in words too: its highlight alone is a colour.
+        kind = self.chosen_kind()
+        chosen = f" for {one_line(kind, 24)}" if kind else ""
         titles = (
             (self._kinds, "Kind"),
-            (self._tree, f"File in {place}"),
+            (self._tree, f"File{chosen} in {place}"),
             (self._path, "Or its path (type or paste)"),
         )
         for widget, title in titles:
@@ -141,6 +144,11 @@ class NewImportScreen(ModalScreen[NewImport | None]):
         self._retitle()
 
     def on_descendant_blur(self, event: DescendantBlur) -> None:
+        self._retitle()
+
+    def on_option_list_option_highlighted(
+        self, event: OptionList.OptionHighlighted
+    ) -> None:
         self._retitle()
 
     def on_directory_changed(self, message: m.DirectoryChanged) -> None:
