@@ -187,13 +187,15 @@ async def test_escape_on_the_confirmation_goes_back_and_queues_nothing(
         pytest.param(".", "is a directory, not a file", id="directory"),
         pytest.param("missing.asc", "no such file: ", id="missing"),
         pytest.param(SAMPLE.name, "is not a .csv file", id="refused-by-kind"),
+        pytest.param("~no_such_user_here/a.csv", "no home directory", id="user"),
     ],
 )
 async def test_a_path_that_cannot_be_queued_says_why_once(
     dsn: str, conn: Connection, exports: Path, typed: str, reason: str
 ) -> None:
-    """A directory, a missing file, a file the kind's `create` refuses:
-    one line in the dialog, which stays open; no toast, no row."""
+    """A directory, a missing file, a file the kind's `create` refuses, a
+    home directory that does not exist: one line in the dialog, which
+    stays open; no toast, no row."""
     registry = Registry([toy.CsvKind(), toy.ToyKind()])
     app = console(dsn, registry=registry)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -73,9 +73,13 @@ class EnqueueingApp(OperatingApp):
 
 
 def start_directory() -> Path:
-    """Where the file tree starts: the current directory, or the home
-    directory when the current one is gone."""
+    """Where the file tree starts: the current directory, or when that is
+    gone the home directory, or else the root."""
     try:
         return Path.cwd()
     except OSError:
+        pass
+    try:
         return Path.home()
+    except RuntimeError:
+        return Path("/")

@@ -59,7 +59,10 @@ def checked_file(registry: Registry, kind: str, path: Path) -> tuple[Path, int]:
 
 def shown_directory(path: Path) -> str:
     """`path` as a title shows it: the home directory as `~`, cleaned."""
-    home = Path.home()
+    try:
+        home = Path.home()
+    except RuntimeError:  # no HOME, and no user entry to read it from
+        return one_line(str(path))
     if path == home or home in path.parents:
         return one_line(str(Path("~") / path.relative_to(home)))
     return one_line(str(path))
@@ -180,7 +183,12 @@ class NewImportScreen(ModalScreen[NewImport | None]):
         if not typed:
             self._say("Type the path of a file, or pick one in the tree.")
             return
-        self._pick(Path(typed).expanduser())
+        try:
+            path = Path(typed).expanduser()
+        except RuntimeError:  # `~name` of a user this host does not know
+            self._say(f"Cannot queue it: no home directory for {typed!r}")
+            return
+        self._pick(path)
 
     def _pick(self, path: Path) -> None:
         kind = self.chosen_kind()
