@@ -290,3 +290,14 @@ async def test_the_palette_offers_a_new_import(dsn: str, exports: Path) -> None:
         await until(pilot, lambda: any("New import" in o for o in offered(app)))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, NewImportScreen))
+
+
+async def test_without_kinds_n_says_so_and_opens_nothing(dsn: str) -> None:
+    app = console(dsn, registry=Registry())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ConsoleScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: app._notifications)
+        assert isinstance(app.screen, ConsoleScreen)
+        [note] = list(app._notifications)
+    assert note.message == "No import kind is installed here."

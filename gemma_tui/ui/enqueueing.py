@@ -29,6 +29,9 @@ class EnqueueingApp(OperatingApp):
         return not self._read_only and not self._leaving
 
     def action_enqueue(self) -> None:
+        if not self._kinds.base_kinds():
+            self.notify("No import kind is installed here.", severity="warning")
+            return
         role = self._reviewer or "the login role"
         dialog = NewImportScreen(self._kinds, start_directory(), role)
         self.push_screen(dialog, self._new_import_chosen)
