@@ -13,8 +13,22 @@ SET LOCAL ROLE {role};
 -- name: reset_role
 RESET ROLE;
 
--- name: discard_all
-DISCARD ALL;
+-- name: begin
+BEGIN;
+
+-- name: clean_session
+-- Drops what a job may have left in its session, as DISCARD ALL does, but
+-- runs inside a transaction, which DISCARD ALL refuses, and keeps the plans
+-- the server cached for the queue's own functions. Job connections prepare
+-- no statements of the driver's, so none is lost behind its back.
+CLOSE ALL;
+RESET SESSION AUTHORIZATION;
+RESET ALL;
+DEALLOCATE ALL;
+UNLISTEN *;
+SELECT pg_advisory_unlock_all();
+DISCARD TEMP;
+DISCARD SEQUENCES;
 
 -- name: commit_without_flush
 -- Commits of this session return before the WAL reaches the disk; a
@@ -22,7 +36,9 @@ DISCARD ALL;
 SET synchronous_commit = off;
 
 -- name: start_job
-SELECT import.start_job(%(id)s, %(role)s);
+-- Sent after `begin` and `clean_session`, in one simple query: its values
+-- are literals, quoted by the driver.
+SELECT import.start_job({id}, {role});
 
 -- name: enqueue
 INSERT INTO import.imports
