@@ -31,6 +31,13 @@ async def switch(pilot: Pilot[Any], key: str, screen: type[Screen[Any]]) -> Any:
     return pilot.app.screen
 
 
+async def opened(pilot: Pilot[Any], import_id: int) -> DetailScreen:
+    await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, DetailScreen) and screen.import_id == import_id
+    return screen
+
+
 def log_text(pane: LogPane) -> str:
     return "\n".join(str(line) for line in pane.lines)
 
@@ -114,11 +121,8 @@ async def test_the_locks_view_tells_who_holds_and_who_waits(
         assert cells[0][6] == "demo_importer"
 
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        assert app.screen.import_id == 6
-        await until(
-            pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.detail
-        )
+        detail = await opened(pilot, 6)
+        await until(pilot, lambda: detail.detail is not None)
         await switch(pilot, "escape", LocksScreen)
         await switch(pilot, "escape", ConsoleScreen)
 
@@ -145,8 +149,7 @@ async def test_the_runners_view_opens_an_import_a_runner_runs(
         await until(pilot, lambda: view.imports.has_focus)
         await until(pilot, lambda: view.imports.row_keys == ["6"])
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        assert app.screen.import_id == 6
+        await opened(pilot, 6)
 
 
 async def test_the_views_are_in_the_palette_and_the_help(
