@@ -225,9 +225,14 @@ FROM import.import_logs l
 WHERE l.import_id = %(id)s
 ORDER BY l.time, l.seq;
 
+-- The log stream carries each line's import's kind, user and state, so
+-- that the console can filter lines of imports it does not list.
+
 -- name: logs_after
-SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
+SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg,
+       i.kind, i.username, i.state::text
 FROM import.import_logs l
+LEFT JOIN import.imports i ON i.id = l.import_id
 WHERE l.seq > %(after)s
 ORDER BY l.seq
 LIMIT %(limit)s;
@@ -236,13 +241,14 @@ LIMIT %(limit)s;
 SELECT COALESCE(max(seq), 0) FROM import.import_logs;
 
 -- name: recent_logs
-SELECT * FROM (
+SELECT recent.*, i.kind, i.username, i.state::text FROM (
     SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
     FROM import.import_logs l
     ORDER BY l.seq DESC
     LIMIT %(limit)s
 ) recent
-ORDER BY seq;
+LEFT JOIN import.imports i ON i.id = recent.import_id
+ORDER BY recent.seq;
 
 -- name: ping
 SELECT 1;
@@ -276,11 +282,13 @@ LISTEN gemma_tui_dependencies;
 
 -- name: runners
 -- Every registered runner: whether it is live (holds its liveness lock),
--- and how many imports it runs now.
+-- and the imports it runs now (the partial index on running imports'
+-- runner answers that).
 SELECT r.id, r.host, r.pid, r.started, r.heartbeat,
        r.id IN (SELECT import.live_runners()) AS live,
-       (SELECT count(*) FROM import.imports i
-        WHERE i.state = 'running' AND i.runner = r.id) AS running
+       ARRAY(SELECT i.id FROM import.imports i
+             WHERE i.state = 'running' AND i.runner = r.id
+             ORDER BY i.id) AS imports
 FROM import.runners r
 ORDER BY r.started, r.id;
 
