@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -30,6 +31,13 @@ HOSTILE = "[/] [@click=app.quit] \x1b]2;x\x1b\\"
 
 Snap = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+Size = tuple[int, int]
+# Every picture is taken at both: the smallest terminal the console is
+# made for, and a large one.
+SIZES: tuple[Size, ...] = ((80, 24), (160, 50))
+both_sizes = pytest.mark.parametrize(
+    "size", SIZES, ids=[f"{width}x{height}" for width, height in SIZES]
+)
 
 # (state, kind, user, enqueued, due, changed) with times as minutes before NOW.
 IMPORTS: tuple[tuple[str, str, str, int, int, int], ...] = (

@@ -21,7 +21,9 @@ from gemma_tui.ui.panes import ReviewTable
 from tests.pictures import (
     HOSTILE,
     RunBefore,
+    Size,
     Snap,
+    both_sizes,
     fill,
     picture_console,
     settled,
@@ -29,7 +31,10 @@ from tests.pictures import (
 )
 
 
-def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_main_screen(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
     counts and "… ago"; Running "(1 · 2 runners live)" with #6 (gm,
@@ -38,26 +43,25 @@ def test_main_screen_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) ->
     error and "51m 00s ago"; no Locks or Runners pane (they give way at
     this height);
     the log at the bottom, newest line last; the footer names enter,
-    space, a, d, history, filter, keys and q. No pane overflows its cell."""
+    space, a, d, history, filter, keys and q. No pane overflows its cell.
+
+    At 160x50, in three columns: Review, Running and Queued side by side
+    on top, the Review pane as wide as its columns so that every cell of
+    it reads in full ("12m 00s ago"), the others sharing the rest (the
+    queued user "demo_importer" cut short); Failed with #3, Locks
+    (gauge_measurements exclusive and gauges shared, both held by #6)
+    and Runners (gauge-host "here" running 1, backup-host "gone",
+    axis-host "live", each with its uptime) below them; the log across
+    the bottom, every line in full, times in UTC."""
     fill(conn)
     app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
+    assert snap_compare(app, terminal_size=size, run_before=settled(4))
 
 
-def test_main_screen_at_160x50(snap_compare: Snap, conn: Connection, dsn: str) -> None:
-    """The console at 160x50, in three columns: Review, Running and Queued
-    side by side on top; Failed with #3, Locks (gauge_measurements
-    exclusive and gauges shared, both held by #6) and Runners (gauge-host
-    "here" running 1, backup-host "gone", axis-host "live", each with its
-    uptime and pid) below them; the log
-    across the bottom; every column heading and every log line reads in
-    full, times in UTC."""
-    fill(conn)
-    app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(160, 50), run_before=settled(4))
-
-
-def test_accept_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_accept_dialog(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """`a` on the highlighted #5: a dialog with a green edge asks "Accept
     import #5?" and names the kind with its description, the user, the
     log counts and what accepting does; its last line says y / Enter
@@ -65,10 +69,13 @@ def test_accept_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) 
     fill(conn)
     app = picture_console(dsn)
     run_before = settled(4, then="a")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_hostile_names_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_hostile_names(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """An import whose kind, user and log line are made of markup and an
     escape sequence: the Review row, the log line and the decline dialog
     (red edge) show the brackets literally, with the escape sequence gone;
@@ -80,11 +87,12 @@ def test_hostile_names_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) 
     )
     app = picture_console(dsn)
     run_before = settled(1, then="d")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@both_sizes
 def test_quit_dialog_while_importing(
-    snap_compare: Snap, conn: Connection, dsn: str
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """`q` while this console's runner runs #6: a dialog asks "Quit the
     console?", says one import is running, that quitting waits up to 5 s
@@ -103,7 +111,7 @@ def test_quit_dialog_while_importing(
             await pilot.pause(0.05)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def _started(import_id: int) -> messages.ImportStarted:
@@ -120,10 +128,12 @@ def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -
     assert snap_compare(app, terminal_size=(100, 40), run_before=settled(4))
 
 
-def test_filter_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_filter(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """`/`, `kind:gm`, Enter: the filter bar above the footer reads "Filter
     kind:gm"; Review lists #5, #2, #1 (not the st import #4), Queued only
-    #7, Failed #3; the footer offers esc to clear the filter."""
+    #7, Failed #3; the log pane keeps only the lines of gm imports (#4's
+    two lines are gone); the footer offers esc to clear the filter."""
     fill(conn)
     app = picture_console(dsn)
 
@@ -135,10 +145,11 @@ def test_filter_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None
         await until(pilot, lambda: "▶" in str(_review(pilot).border_title))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_help_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_help(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """`?`: a framed list titled "Keys", grouped under Everywhere, Overview
     and so on, each line a key, what it does and the binding's id; the
     last line says Esc or ? closes it."""
@@ -151,7 +162,7 @@ def test_help_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def _review(pilot: Pilot[Any]) -> ReviewTable:
@@ -162,7 +173,10 @@ def _review_rows(pilot: Pilot[Any]) -> int:
     return _review(pilot).row_count
 
 
-def test_batch_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_batch_dialog(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """Space on #5 and #4 marks them (a `*` before each, "4 · 2 marked" in
     the title); `d` asks "Decline these 2 imports?" with a red edge, names
     #5 and #4, the kinds "gm (1), st (1)", the log counts summed and what
@@ -176,10 +190,11 @@ def test_batch_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -
         await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_marks(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """Space on #5 and #2 (j skips #4): both show a `*` in the first column,
     the cursor is on #1, the title reads "Review (4 · 2 marked)"."""
     fill(conn)
@@ -190,11 +205,12 @@ def test_marks_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
         await pilot.press("space", "j", "space")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_matching_dialog_at_80x24(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_matching_dialog(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """`/`, `kind:gm`, Enter, then `A`: a dialog with a green edge asks
     "Accept all 3 pending imports the filter matches?", names the filter
@@ -211,7 +227,7 @@ def test_matching_dialog_at_80x24(
         await until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def _focus_and_press(pane: str, *keys: str) -> RunBefore:
@@ -225,17 +241,23 @@ def _focus_and_press(pane: str, *keys: str) -> RunBefore:
     return run_before
 
 
-def test_retry_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_retry_dialog(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """`r` on the failed #3: a dialog asks "Retry import #3 now?", names
     the kind with its description and the user, says a new import runs
     the same data now while #3 stays failed, and that y / Enter retries."""
     fill(conn)
     app = picture_console(dsn)
     run_before = _focus_and_press("#failed", "r")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_cancel_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_cancel_dialog(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
+) -> None:
     """`j`, `c` in Queued: a dialog with a red edge asks "Cancel import
     #8?", names kind st, the user and "Due: due in 25m 00s", and says it
     will never run and ends declined, signed by the operator; its last
@@ -243,10 +265,11 @@ def test_cancel_dialog_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) 
     fill(conn)
     app = picture_console(dsn)
     run_before = _focus_and_press("#queued", "j", "c")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_palette_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_palette(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """ctrl+p then `#7`: the palette lists "Open import #7 · gm, queued"
     first, with "its detail" below it, over the dimmed overview."""
     fill(conn)
@@ -265,20 +288,22 @@ def test_palette_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> Non
         await until(pilot, lambda: hits.option_count > 0)
         await pilot.pause(0.3)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_read_only_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_read_only(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """`console --read-only`: the title bar says "read-only"; the footer
     offers no accept or decline (enter, history, filter, keys and q only);
     the panes and the log read as on the main screen, #6 running as the
     database says."""
     fill(conn)
     app = picture_console(dsn, read_only=True)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(4))
+    assert snap_compare(app, terminal_size=size, run_before=settled(4))
 
 
-def test_database_down_at_80x24(snap_compare: Snap) -> None:
+@both_sizes
+def test_database_down(snap_compare: Snap, size: Size) -> None:
     """No server answers: a banner across the top says the database is
     unreachable, why first ("Connection refused"), then where (127.0.0.1,
     port 9); the panes stand empty beneath it, their counts "…"."""
@@ -290,4 +315,4 @@ def test_database_down_at_80x24(snap_compare: Snap) -> None:
         await until(pilot, lambda: banner.saying("database"))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=banner_up)
+    assert snap_compare(app, terminal_size=size, run_before=banner_up)

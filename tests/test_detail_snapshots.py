@@ -17,8 +17,10 @@ from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.messages import ImportChosen
 from tests.pictures import (
     HOSTILE,
+    Size,
     Snap,
     ago,
+    both_sizes,
     fill,
     picture_console,
     settled,
@@ -95,8 +97,9 @@ def opened(import_id: int, *, then: str = "") -> Any:
     return run_before
 
 
-def test_detail_of_a_pending_import_at_80x24(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_detail_of_a_pending_import(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """Enter on #3 in the review pane: "Import #3 · gm · pending" heads the
     focused facts pane, which lists state, kind with its description, user,
@@ -107,36 +110,40 @@ def test_detail_of_a_pending_import_at_80x24(
     The footer names Panes (tab), Back, Info, Warnings, Errors."""
     fill_chain(conn)
     app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=opened(3))
+    assert snap_compare(app, terminal_size=size, run_before=opened(3))
 
 
-def test_detail_of_a_failed_import_at_160x50(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_detail_of_a_failed_import(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """The failed #2 at 160x50 in two columns: facts, data as indented JSON
     with its hostile note literal, "Summary" none yet on the left; on the
     right the log (four lines) above the errors pane, which shows the
     error's time and its whole traceback. The chain reads "#1 → #2 (this
-    one) → #3"."""
+    one) → #3". At 80x24 the three panes stack, the focused facts pane
+    the tallest, the footer offering Retry."""
     fill_chain(conn)
     app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(160, 50), run_before=opened(2))
+    assert snap_compare(app, terminal_size=size, run_before=opened(2))
 
 
-def test_detail_log_with_info_hidden_at_80x24(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_detail_log_with_info_hidden(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
-    """#2 at 80x24 after tab (the log pane takes most of the height) and `i`:
+    """#2 after tab (at 80x24 the log pane takes most of the height) and `i`:
     the log's title says "showing warn, error · 2 of 4 lines" and only the
     warning and the error's first line are listed."""
     fill_chain(conn)
     app = picture_console(dsn)
     run_before = opened(2, then="tab i")
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_detail_of_a_waiting_import_at_80x24(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_detail_of_a_waiting_import(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """The overview's queued #7 (gm, due now) while #6 (gm) runs: below
     the facts, "Why is it waiting?" says it is due now and first in line,
@@ -155,4 +162,4 @@ def test_detail_of_a_waiting_import_at_80x24(
         await until(pilot, lambda: "gauges" in str(waiting.render()))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -8,7 +8,17 @@ from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
 from gemma_tui.ui.history import HistoryScreen
-from tests.pictures import HOSTILE, Snap, ago, fill, picture_console, settled, until
+from tests.pictures import (
+    HOSTILE,
+    Size,
+    Snap,
+    ago,
+    both_sizes,
+    fill,
+    picture_console,
+    settled,
+    until,
+)
 
 STATES = ("accepted", "declined", "failed", "unchanged", "accepted")
 
@@ -53,7 +63,8 @@ def history(*keys: str) -> Any:
     return run_before
 
 
-def test_history_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> None:
+@both_sizes
+def test_history(snap_compare: Snap, conn: Connection, dsn: str, size: Size) -> None:
     """`2` on the overview: "History · newest first · #68 to #49" over a
     heading and 20 imports newest first, each with its state as a word,
     kind, user, signer (rita for accepted and declined ones) and short
@@ -62,15 +73,16 @@ def test_history_at_80x24(snap_compare: Snap, conn: Connection, dsn: str) -> Non
     Open, Overview, History and Quit."""
     fill_history(conn)
     app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=history())
+    assert snap_compare(app, terminal_size=size, run_before=history())
 
 
-def test_history_at_160x50_at_the_oldest(
-    snap_compare: Snap, conn: Connection, dsn: str
+@both_sizes
+def test_history_at_the_oldest(
+    snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """`G`: the oldest imports, #46 to #1, with the cursor on #1 at the
     bottom line; long times with seconds and a Due column; the thumb at
     the bottom right."""
     fill_history(conn)
     app = picture_console(dsn)
-    assert snap_compare(app, terminal_size=(160, 50), run_before=history("G"))
+    assert snap_compare(app, terminal_size=size, run_before=history("G"))

@@ -2,8 +2,8 @@
 
 A file holds queries separated by `-- name: NAME` lines. This module is the
 one place where SQL text enters Python; everything else asks for a query by
-name. Identifiers (role names) are composed with `psycopg.sql`, never
-formatted into the text.
+name. Identifiers (role names), and values where a query cannot take
+parameters, are composed with `psycopg.sql`, never formatted into the text.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ class Queries:
     def with_identifiers(self, name: str, **identifiers: str) -> sql.Composed:
         """The query with `{placeholder}`s filled by quoted identifiers."""
         quoted = {key: sql.Identifier(value) for key, value in identifiers.items()}
+        return self[name].format(**quoted)
+
+    def with_literals(self, name: str, **values: object) -> sql.Composed:
+        """The query with `{placeholder}`s filled by quoted literals, for
+        the simple query protocol, which takes no parameters."""
+        quoted = {key: sql.Literal(value) for key, value in values.items()}
         return self[name].format(**quoted)
 
     def names(self) -> list[str]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gemma_tui import errors
 from gemma_tui.db import Connection, connect
@@ -126,7 +127,8 @@ class Executor:
             _roll_back(conn)
             return _failure(claim, error)
         finally:
-            # Kept only if it ended idle; the reset drops the job's role.
+            # Kept only if it ended idle; the next job's start drops this
+            # job's role and settings.
             self.jobs.give_back(conn)
 
     def _run_review(self, claim: Claim) -> tuple[str, int | None]:
@@ -150,17 +152,20 @@ class Executor:
         try:
             # Connecting is part of the job: failing to, it is retried too.
             with self.jobs.connection() as conn:
+                conn.execute(_Q["clean_session"])
                 review.carry_out(conn, self.registry, feedback)
             return Outcome(review.decision)
         except BaseException as error:  # a job must never stop the runner
             return _failure(claim, error)
 
     def _job_connection(self, claim: Claim) -> Connection:
-        """A connection in a transaction begun as the submitting role."""
+        """A connection in a transaction begun as the submitting role, its
+        session cleaned of what the job before left in it."""
         conn = self.jobs.take()
         try:
-            conn.autocommit = False
-            conn.execute(_Q["start_job"], {"id": claim.id, "role": claim.username})
+            if not conn.autocommit:  # a job before switched it off
+                conn.autocommit = True
+            conn.execute(begin_job(claim.id, claim.username))
         except psycopg.Error as error:
             self.jobs.discard(conn, error)
             raise
@@ -178,6 +183,14 @@ class Executor:
             extra={"import_id": claim.id, "action": outcome.state},
         )
         return retry_id
+
+
+def begin_job(import_id: int, role: str) -> sql.Composed:
+    """One round trip that begins a job's transaction: the job's connection
+    is in autocommit mode, so the driver sends no BEGIN of its own, and
+    `conn.commit()` ends the transaction begun here."""
+    start = _Q.with_literals("start_job", id=import_id, role=role)
+    return sql.SQL("; ").join([_Q["begin"], _Q["clean_session"], start])
 
 
 def ending_of(claim: Claim, log_id: int, outcome: Outcome, remove: bool) -> Ending:

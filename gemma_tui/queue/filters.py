@@ -75,17 +75,26 @@ class ImportFilter:
     def matches(self, row: ImportRow) -> bool:
         """Whether `row` matches; words are looked for in the kind and user
         only, since the live lists do not read the data."""
-        if self.states and row.state not in self.states:
+        return self.matches_import(row.id, row.state, row.kind, row.username)
+
+    def matches_import(
+        self, number: int, state: str | None, kind: str | None, user: str | None
+    ) -> bool:
+        """Whether an import of these matches; what is not known (None)
+        matches no term that asks for it."""
+        if self.ids and number not in self.ids:
             return False
-        if self.kinds and row.kind not in self.kinds:
+        if self.states and state not in self.states:
             return False
-        if self.users and row.username not in self.users:
+        if (self.kinds or self.locking is not None or self.words) and kind is None:
             return False
-        if self.ids and row.id not in self.ids:
+        if self.kinds and kind not in self.kinds:
             return False
-        if self.locking is not None and row.kind not in self.locking:
+        if self.locking is not None and kind not in self.locking:
             return False
-        text = f"{row.kind} {row.username}".casefold()
+        if self.users and user not in self.users:
+            return False
+        text = f"{kind} {user or ''}".casefold()
         return all(word.casefold() in text for word in self.words)
 
 

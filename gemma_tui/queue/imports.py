@@ -81,6 +81,11 @@ class LogLine:
     time: datetime
     level: str
     message: str
+    # The import's, as read with the line; None where not read, or where
+    # the import is gone (review imports are deleted once they ran).
+    kind: str | None = None
+    username: str | None = None
+    state: str | None = None
 
 
 def check_data(text: str) -> Any:

@@ -42,7 +42,9 @@ class Job(ABC):
         """Performs the import and returns a JSON-serialisable summary.
 
         `conn` acts as the submitting role, inside a transaction that the
-        runner commits when `do` returns and rolls back when it raises.
+        runner commits when `do` returns and rolls back when it raises;
+        the job never ends it itself (`conn.transaction()` blocks nest in
+        it as savepoints).
         """
 
     def cleanup(self) -> None:  # noqa: B027  (most jobs hold nothing)

@@ -198,12 +198,9 @@ class Runner:
             self.dsn,
             self.registry,
             Bookkeeper(bookkeeping, self.settings.store_retry, stop),
-            jobs=Pool(
-                self.dsn,
-                slots,
-                prepare=_prepare_job_connection,
-                reset=_reset_job_connection,
-            ),
+            # Kept in autocommit mode: each job's transaction begins with
+            # cleaning what the job before left in the session.
+            jobs=Pool(self.dsn, slots, prepare=_prepare_job_connection),
             smtp=self.settings.smtp,
         )
 
@@ -499,16 +496,9 @@ class Runner:
 
 
 def _prepare_job_connection(conn: Connection) -> None:
-    # The reset's DISCARD ALL drops prepared statements behind psycopg's
-    # back, so a job connection prepares none.
+    # Each job's start deallocates every prepared statement (what a job
+    # prepared must not reach the next), so the driver prepares none.
     conn.prepare_threshold = None
-
-
-def _reset_job_connection(conn: Connection) -> None:
-    """Drops whatever a job left in its session: role, settings, prepared
-    statements, temporary tables, locks."""
-    conn.autocommit = True
-    conn.execute(_Q["discard_all"], prepare=False)
 
 
 def _first_line(error: Exception) -> str:

@@ -23,7 +23,12 @@ class RunnerRow:
     started: datetime
     heartbeat: datetime
     live: bool  # its liveness lock is held: the process and its connection live
-    running: int  # imports it runs now
+    imports: tuple[int, ...]  # the imports it runs now, by id
+
+    @property
+    def running(self) -> int:
+        """How many imports it runs now."""
+        return len(self.imports)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -34,6 +39,7 @@ class RunnerRow:
             "heartbeat": self.heartbeat.isoformat(),
             "live": self.live,
             "running": self.running,
+            "imports": list(self.imports),
         }
 
 
@@ -47,6 +53,6 @@ def runners(conn: Connection) -> list[RunnerRow]:
     except psycopg.Error as error:
         raise readable(error) from error
     return [
-        RunnerRow(int(i), str(h), int(p), s, b, bool(live), int(n))
-        for i, h, p, s, b, live, n in rows
+        RunnerRow(int(i), str(h), int(p), s, b, bool(live), tuple(ids))
+        for i, h, p, s, b, live, ids in rows
     ]

@@ -39,6 +39,7 @@ from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.keys import HelpScreen, Scopes, key_rows
+from gemma_tui.ui.locksview import ClaimsTable
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.newimport import FileTree, NewImportScreen
 from gemma_tui.ui.operating import OPERATIONS
@@ -51,18 +52,34 @@ from gemma_tui.ui.panes import (
     ReviewTable,
 )
 from gemma_tui.ui.reviewing import any_pending
+from gemma_tui.ui.runnersview import RunnerImports, RunnerList
 from gemma_tui.ui.screen import ConsoleScreen
 from gemma_tui.ui.styles import stylesheets
+from gemma_tui.ui.viewing import (
+    HISTORY,
+    LOCKS,
+    LOG,
+    OVERVIEW,
+    RUNNERS,
+    ViewingApp,
+)
+from gemma_tui.ui.views import ViewScreen
 from gemma_tui.ui.watch import Watcher, WatchSettings
+
+__all__ = ["HISTORY", "LOCKS", "LOG", "OVERVIEW", "RUNNERS", "ConsoleApp"]
 
 # How much longer than the runner's own drain grace quitting waits for it.
 EXIT_MARGIN = 2.0
-# The views, as Textual modes: each keeps its own stack of screens.
-OVERVIEW = "overview"
-HISTORY = "history"
+# The views a key switches to, by action.
+VIEWS = {
+    "show_history": HISTORY,
+    "show_log": LOG,
+    "show_locks": LOCKS,
+    "show_runners": RUNNERS,
+}
 
 
-class ConsoleApp(EnqueueingApp):
+class ConsoleApp(ViewingApp, EnqueueingApp):
     CSS_PATH = stylesheets()
     DEFAULT_MODE = OVERVIEW
     COMMANDS = {ConsoleCommands}  # noqa: RUF012 - Textual types it as a plain set
@@ -71,6 +88,10 @@ class ConsoleApp(EnqueueingApp):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="palette"),
         Binding("1", "show_overview", "Overview", show=False, id="overview"),
         Binding("2,h", "show_history", "History", id="history"),
+        # Off the footer, which has no room for them at 80 columns.
+        Binding("3", "show_log", "Log", show=False, id="log_view"),
+        Binding("4", "show_locks", "Locks", show=False, id="locks_view"),
+        Binding("5", "show_runners", "Runners", show=False, id="runners_view"),
         Binding("slash", "open_filter", "Filter", id="filter"),
         Binding("question_mark", "show_help", "Keys", id="help"),
         Binding("q", "ask_quit", "Quit", id="quit"),
@@ -129,6 +150,7 @@ class ConsoleApp(EnqueueingApp):
         self._view = ConsoleScreen(zone=clock().tzinfo)
         self.add_mode(OVERVIEW, lambda: self._view)
         self.add_mode(HISTORY, self._make_history)
+        self._add_views()
         self.title = _title(title_suffix)
         self.sub_title = _sub_title(self._run_runner, reviewer, read_only)
 
@@ -239,6 +261,7 @@ class ConsoleApp(EnqueueingApp):
         if self.current_mode != OVERVIEW:
             # Hidden panes wait: showing the overview again brings them up
             # to date (action_show_overview), at no cost meanwhile.
+            self._show_views()
             return
         rows = [*self._imports.values(), *self._failed]
         shown = [row for row in rows if self._filter.matches(row)]
@@ -249,16 +272,22 @@ class ConsoleApp(EnqueueingApp):
         return {row.id for row in rows if row and self._filter.matches(row)}
 
     def on_runners_refreshed(self, message: m.RunnersRefreshed) -> None:
+        self._runners = message.runners
         self._view.show_runners(message.runners, self._clock(), self._runner_id())
+        self._show_views()
 
     def _runner_id(self) -> int | None:
         return None if self._runner is None else self._runner.runner_id
 
     def on_runners_unreadable(self, message: m.RunnersUnreadable) -> None:
+        self._runners = ()
         self._view.runners.unreadable(message.reason)
+        if self._runners_view is not None and self._runners_view.is_mounted:
+            self._runners_view.unreadable(message.reason)
 
     def on_log_lines_arrived(self, message: m.LogLinesArrived) -> None:
         self._view.log_pane.add(message.lines)
+        self._feed_log(message.lines)
         detail = self._detail_shown()
         if detail and any(line.import_id == detail.import_id for line in message.lines):
             detail.reload()
@@ -277,6 +306,8 @@ class ConsoleApp(EnqueueingApp):
 
     def on_log_stream_unavailable(self, message: m.LogStreamUnavailable) -> None:
         self._view.log_pane.unavailable(message.reason)
+        if self._log_view is not None and self._log_view.is_mounted:
+            self._log_view.log_pane.unavailable(message.reason)
 
     def on_database_lost(self, message: m.DatabaseLost) -> None:
         text = f"Database unreachable: {message.reason}"
@@ -326,6 +357,9 @@ class ConsoleApp(EnqueueingApp):
             ("Log pane", [LogPane]),
             ("Filter", [FilterInput]),
             ("History", [HistoryScreen, HistoryTable]),
+            ("Log, Locks and Runners views", [ViewScreen]),
+            ("Locks view", [ClaimsTable]),
+            ("Runners view", [RunnerList, RunnerImports]),
             ("Import detail", [DetailScreen]),
             ("New import", [NewImportScreen, FileTree]),
             ("Dialogs", [Confirm]),
@@ -351,12 +385,19 @@ class ConsoleApp(EnqueueingApp):
 
     def _apply_filter(self, text: str, found: ImportFilter) -> None:
         self._filter_text, self._filter = text, found
-        screens = [self._view, self._history]
+        screens = [
+            self._view,
+            self._history,
+            self._log_view,
+            self._locks_view,
+            self._runners_view,
+        ]
         for screen in screens:
             if screen is not None:
                 for bar in screen.query(FilterBar):
                     bar.show(text)
         self._show_imports()
+        self._refilter_views()
         if self._history is not None and self._history.is_mounted:
             self._history.table.reset(where=found)
         self.refresh_bindings()
@@ -394,8 +435,8 @@ class ConsoleApp(EnqueueingApp):
             return bool(self._filter_text)
         if action == "open_filter":
             return bool(self.screen.query(FilterBar))
-        if action == "show_history":
-            return self.current_mode != HISTORY
+        if action in VIEWS:
+            return self.current_mode != VIEWS[action]
         if action in OPERATIONS:
             return self.may_operate(action)
         if action == "enqueue":

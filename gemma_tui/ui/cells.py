@@ -15,6 +15,7 @@ from rich.text import Text
 from gemma_tui.queue.imports import ImportRow, LogLine
 from gemma_tui.queue.locks import Holding
 from gemma_tui.queue.runners import RunnerRow
+from gemma_tui.queue.waiting import Claim
 from gemma_tui.text import one_line
 
 # Widest a name from the database may make a column; longer ones end in "…".
@@ -115,6 +116,58 @@ def runner(row: RunnerRow, now: datetime, here: bool) -> Cells:
         Text(str(row.pid)),
         Text(str(row.id), no_wrap=True),
     )
+
+
+def claim(lock: Claim, holder: ImportRow | None, now: datetime) -> Cells:
+    """A resource, how it is held, by whom, for how long, who waits.
+
+    `holder` is the holding import as the console lists it, if it does.
+    """
+    held = lock.holder
+    since = "" if held is None else duration((now - held.since).total_seconds())
+    return (
+        literal(lock.resource),
+        Text(lock.mode),
+        import_id(held.import_id) if held else Text("-"),
+        literal(held.kind) if held else Text(""),
+        Text(since),
+        literal(ids(lock.waiting), WAITING_WIDTH),
+        literal(holder.username) if holder else Text(""),
+    )
+
+
+WAITING_WIDTH = 20
+
+
+def ids(numbers: tuple[int, ...]) -> str:
+    """Imports by id; the count first when there are several, since a
+    narrow column cuts the end."""
+    listed = " ".join(f"#{number}" for number in numbers)
+    return f"{len(numbers)}: {listed}" if len(numbers) > 2 else listed
+
+
+def runner_full(
+    row: RunnerRow, now: datetime, here: bool, zone: tzinfo | None
+) -> Cells:
+    """A runner as the runners view lists it: more than the pane's."""
+    state = "here" if here else ("live" if row.live else "gone")
+    return (
+        Text(str(row.id), no_wrap=True),
+        literal(row.host),
+        Text(state),
+        count(row.running),
+        Text(duration((now - row.started).total_seconds())),
+        Text(f"{duration((now - row.heartbeat).total_seconds())} ago"),
+        Text(str(row.pid)),
+        Text(row.started.astimezone(zone).strftime("%m-%d %H:%M")),
+    )
+
+
+def run_by(number: int, row: ImportRow | None, now: datetime) -> Cells:
+    """An import a runner runs; only its id when the console lists it not."""
+    if row is None:
+        return (import_id(number), Text("?"), Text(""), Text(""))
+    return running(row, now)
 
 
 def log_line(line: LogLine, zone: tzinfo | None) -> str:

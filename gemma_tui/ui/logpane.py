@@ -3,16 +3,17 @@
 Lines arrive in batches (the watcher gathers them) and are written in one
 call per batch, into a `Log` that keeps at most `max_lines`. While the
 operator has scrolled back, the pane counts new lines instead of jumping;
-back at the end, it follows again. `i`, `w` and `e` show or hide a level:
-the pane keeps the newest `max_lines` lines of every level, bounded too,
-and redraws from them.
+back at the end, it follows again. `i`, `w` and `e` show or hide a level,
+and the App may narrow the lines to some imports (its filter): the pane
+keeps the newest `max_lines` lines of every level and import, bounded
+too, and redraws from them. The overview and the log view each hold one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
@@ -64,6 +65,12 @@ class ConsoleLine:
 
 
 Line = LogLine | ConsoleLine
+# Which lines of imports a pane shows; the console's own always show.
+Wanted = Callable[[LogLine], bool]
+
+
+def every_line(line: LogLine) -> bool:
+    return True
 
 
 class LogPane(QuietLog):
@@ -76,12 +83,20 @@ class LogPane(QuietLog):
     ]
 
     def __init__(
-        self, zone: tzinfo | None, *, max_lines: int = MAX_LINES, id: str | None = None
+        self,
+        zone: tzinfo | None,
+        *,
+        max_lines: int = MAX_LINES,
+        kept: Iterable[Line] = (),
+        wanted: Wanted = every_line,
+        id: str | None = None,
     ) -> None:
         super().__init__(highlight=True, max_lines=max_lines, id=id)
         self.highlighter = Levels(self, _LEVEL, "log-pane")
         self._zone = zone
-        self._kept: deque[Line] = deque(maxlen=max_lines)
+        # `kept`: lines another pane received before this one existed.
+        self._kept: deque[Line] = deque(kept, maxlen=max_lines)
+        self._wanted = wanted
         self.levels = set(LEVELS)
         self._unseen = 0
         self._focused = False
@@ -92,6 +107,7 @@ class LogPane(QuietLog):
         # (lines written before it had its size used to leave it at the top)
         # until the operator scrolls back.
         self.anchor()
+        self.write_lines(self._shown(self._kept), scroll_end=False)
         self._retitle()
 
     # The events say which way focus went; `has_focus` may not have caught
@@ -103,6 +119,11 @@ class LogPane(QuietLog):
     def on_blur(self) -> None:
         self._focused = False
         self._retitle()
+
+    @property
+    def kept(self) -> tuple[Line, ...]:
+        """The newest lines received, shown or not, oldest first."""
+        return tuple(self._kept)
 
     @property
     def unseen(self) -> int:
@@ -127,6 +148,14 @@ class LogPane(QuietLog):
     def action_toggle_level(self, level: str) -> None:
         """Shows or hides the lines of `level`, and follows the end."""
         self.levels ^= {level}
+        self._redraw()
+
+    def narrow(self, wanted: Wanted) -> None:
+        """Shows only the lines of the imports `wanted` accepts."""
+        self._wanted = wanted
+        self._redraw()
+
+    def _redraw(self) -> None:
         self.clear()
         self.write_lines(self._shown(self._kept), scroll_end=False)
         self.action_follow()
@@ -138,7 +167,12 @@ class LogPane(QuietLog):
         self._retitle()
 
     def _shown(self, lines: Iterable[Line]) -> list[str]:
-        return [self._text(line) for line in lines if line.level in self.levels]
+        return [self._text(line) for line in lines if self._showing(line)]
+
+    def _showing(self, line: Line) -> bool:
+        if line.level not in self.levels:
+            return False
+        return isinstance(line, ConsoleLine) or self._wanted(line)
 
     def _text(self, line: Line) -> str:
         if isinstance(line, ConsoleLine):

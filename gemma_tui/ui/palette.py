@@ -41,6 +41,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Clear filter", "clear_filter", "show every import again"),
     ("Overview", "show_overview", "the live panes"),
     ("History", "show_history", "every import, newest first"),
+    ("Log", "show_log", "the log stream, full screen"),
+    ("Locks", "show_locks", "every dependency resource held or wanted"),
+    ("Runners", "show_runners", "the runners and the imports each runs"),
     ("Keys", "show_help", "every key with its binding id"),
     ("Quit", "ask_quit", "asks first while imports run"),
 )

@@ -31,6 +31,10 @@ from gemma_tui.ui.messages import ImportChosen
 Row = tuple[str, Cells]
 
 
+def _plain(values: Iterable[Text]) -> tuple[str, ...]:
+    return tuple(value.plain for value in values)
+
+
 class KeyedTable(DataTable[Text]):
     """A table of keyed rows that keeps its cursor on a key."""
 
@@ -46,8 +50,6 @@ class KeyedTable(DataTable[Text]):
     # rows come and go, and need no measuring (which a DataTable does
     # lazily, drawing headings-wide columns until it has).
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
-    # The column whose text names the row (an import's id, a resource).
-    NAME_COLUMN: ClassVar[int] = 0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
@@ -109,12 +111,10 @@ class KeyedTable(DataTable[Text]):
     def _reorder(self, rows: Sequence[Row]) -> None:
         if self.row_keys == [key for key, _ in rows]:
             return
-        # A sort's key function sees only cells, so rank by the cell that
-        # names the row.
-        name = self.NAME_COLUMN
-        rank = {values[name].plain: place for place, (_, values) in enumerate(rows)}
-        column = self.COLUMNS[name][0]
-        self.sort(column, key=lambda cell: rank.get(cell.plain, 0))
+        # A sort's key function sees only cells, not keys: rank by the
+        # whole row's text, which differs between any two rows.
+        rank = {_plain(values): place for place, (_, values) in enumerate(rows)}
+        self.sort(key=lambda values: rank.get(_plain(values), 0))
 
     def _restore(self, chosen: str | None) -> None:
         if chosen is None or RowKey(chosen) not in self.rows:
@@ -123,9 +123,14 @@ class KeyedTable(DataTable[Text]):
         if place != self.cursor_row:
             self.move_cursor(row=place, animate=False)
 
+    @property
+    def heading(self) -> str:
+        """What the title names, before the count."""
+        return self.TITLE
+
     def _retitle(self) -> None:
         marker = "▶ " if self._focused else ""
-        self.border_title = Content(f"{marker}{self.TITLE} ({self._note})")
+        self.border_title = Content(f"{marker}{self.heading} ({self._note})")
 
 
 class ImportsTable(KeyedTable):
@@ -232,8 +237,6 @@ class ReviewTable(ImportsTable):
         ("ended", "Ended", 12),
     )
 
-    NAME_COLUMN = 1
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.marked: frozenset[int] = frozenset()
@@ -322,7 +325,6 @@ class RunnersTable(KeyedTable):
         ("pid", "PID", 7),
         ("runner", "No.", 4),
     )
-    NAME_COLUMN = 5
 
     def show(
         self, runners: Iterable[RunnerRow], now: datetime, here: int | None

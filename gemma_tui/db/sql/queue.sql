@@ -13,8 +13,22 @@ SET LOCAL ROLE {role};
 -- name: reset_role
 RESET ROLE;
 
--- name: discard_all
-DISCARD ALL;
+-- name: begin
+BEGIN;
+
+-- name: clean_session
+-- Drops what a job may have left in its session, as DISCARD ALL does, but
+-- runs inside a transaction, which DISCARD ALL refuses, and keeps the plans
+-- the server cached for the queue's own functions. Job connections prepare
+-- no statements of the driver's, so none is lost behind its back.
+CLOSE ALL;
+RESET SESSION AUTHORIZATION;
+RESET ALL;
+DEALLOCATE ALL;
+UNLISTEN *;
+SELECT pg_advisory_unlock_all();
+DISCARD TEMP;
+DISCARD SEQUENCES;
 
 -- name: commit_without_flush
 -- Commits of this session return before the WAL reaches the disk; a
@@ -22,7 +36,9 @@ DISCARD ALL;
 SET synchronous_commit = off;
 
 -- name: start_job
-SELECT import.start_job(%(id)s, %(role)s);
+-- Sent after `begin` and `clean_session`, in one simple query: its values
+-- are literals, quoted by the driver.
+SELECT import.start_job({id}, {role});
 
 -- name: enqueue
 INSERT INTO import.imports
@@ -209,9 +225,14 @@ FROM import.import_logs l
 WHERE l.import_id = %(id)s
 ORDER BY l.time, l.seq;
 
+-- The log stream carries each line's import's kind, user and state, so
+-- that the console can filter lines of imports it does not list.
+
 -- name: logs_after
-SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
+SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg,
+       i.kind, i.username, i.state::text
 FROM import.import_logs l
+LEFT JOIN import.imports i ON i.id = l.import_id
 WHERE l.seq > %(after)s
 ORDER BY l.seq
 LIMIT %(limit)s;
@@ -220,13 +241,14 @@ LIMIT %(limit)s;
 SELECT COALESCE(max(seq), 0) FROM import.import_logs;
 
 -- name: recent_logs
-SELECT * FROM (
+SELECT recent.*, i.kind, i.username, i.state::text FROM (
     SELECT l.seq, l.import_id, l.time, l.kind::text, l.msg
     FROM import.import_logs l
     ORDER BY l.seq DESC
     LIMIT %(limit)s
 ) recent
-ORDER BY seq;
+LEFT JOIN import.imports i ON i.id = recent.import_id
+ORDER BY recent.seq;
 
 -- name: ping
 SELECT 1;
@@ -260,11 +282,13 @@ LISTEN gemma_tui_dependencies;
 
 -- name: runners
 -- Every registered runner: whether it is live (holds its liveness lock),
--- and how many imports it runs now.
+-- and the imports it runs now (the partial index on running imports'
+-- runner answers that).
 SELECT r.id, r.host, r.pid, r.started, r.heartbeat,
        r.id IN (SELECT import.live_runners()) AS live,
-       (SELECT count(*) FROM import.imports i
-        WHERE i.state = 'running' AND i.runner = r.id) AS running
+       ARRAY(SELECT i.id FROM import.imports i
+             WHERE i.state = 'running' AND i.runner = r.id
+             ORDER BY i.id) AS imports
 FROM import.runners r
 ORDER BY r.started, r.id;
 
