@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shlex
 import socket
 import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
 
 from aiohttp import web
 from textual_serve.server import Server
@@ -22,6 +26,17 @@ from gemma_tui.config import Config
 from gemma_tui.errors import GemmaError
 
 TITLE = "gemma-tui"
+
+# textual-serve's page asks a web font of another host, although its own
+# static files hold that font: an operator's browser, often on a closed
+# network, is sent to no host but this one.
+_REMOTE_FONT = re.compile(r"<link[^>]*?href=\"https?://fonts\.[^\"]*\"[^>]*>", re.S)
+_LOCAL_FONT = """<style>
+      @font-face {
+        font-family: "Roboto Mono";
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf");
+      }
+    </style>"""
 
 
 def serve(args: argparse.Namespace, config: Config) -> int:
@@ -79,8 +94,17 @@ class ConsoleServer(Server):
     """textual-serve's server, which also ends the tabs' consoles when it
     stops, instead of waiting for the browsers to close them."""
 
-    def __init__(self, command: str, host: str, port: int, url: str, what: str) -> None:
-        super().__init__(command, host=host, port=port, title=TITLE, public_url=url)
+    def __init__(
+        self, command: str, host: str, port: int, url: str, what: str, pages: Path
+    ) -> None:
+        super().__init__(
+            command,
+            host=host,
+            port=port,
+            title=TITLE,
+            public_url=url,
+            templates_path=pages,
+        )
         self.what = what
         self.tabs: set[asyncio.Task[object]] = set()
 
@@ -104,9 +128,20 @@ class ConsoleServer(Server):
 
 
 def _run(command: str, host: str, port: int, url: str, what: str) -> None:
-    server = ConsoleServer(command, host, port, url, what)
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    try:
-        server.serve()
-    except OSError as error:
-        raise GemmaError(f"cannot listen on {url}: {error.strerror}") from None
+    with tempfile.TemporaryDirectory(prefix="gemma-tui-serve-") as pages:
+        server = ConsoleServer(command, host, port, url, what, local_page(Path(pages)))
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        try:
+            server.serve()
+        except OSError as error:
+            raise GemmaError(f"cannot listen on {url}: {error.strerror}") from None
+
+
+def local_page(directory: Path) -> Path:
+    """A templates directory holding textual-serve's page, its font served
+    from here rather than from another host."""
+    name = "app_index.html"
+    page = resources.files("textual_serve").joinpath("templates", name)
+    text = _REMOTE_FONT.sub(lambda _: _LOCAL_FONT, page.read_text("utf-8"))
+    (directory / name).write_text(text, "utf-8")
+    return directory

@@ -165,6 +165,11 @@ async def test_a_browser_tab_gets_a_read_only_console_without_a_runner(
         assert "<div>gemma-tui</div>" in html
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
         assert "js/textual.js" in html
+        # Nothing on the page sends the browser to another host.
+        here = f"http://127.0.0.1:{port}/"
+        links = re.findall(r"(?:href=|src=|url\()\"([^\"]*)\"", html)
+        assert [link for link in links if not link.startswith(here)] == []
+        assert f"{here}static/fonts/RobotoMono-VariableFont_wght.ttf" in links
 
         async with tab(port) as browser:
             await browser.until("Review (1)")
