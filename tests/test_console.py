@@ -7,10 +7,12 @@ starts the hosted runner quits with ctrl+q, which stops it and waits.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.css.query import DOMQuery
 from textual.message import Message
 from textual.widgets import Static
 
@@ -240,6 +242,34 @@ async def test_an_unreachable_database_shows_a_banner() -> None:
         assert "Database unreachable" in str(banner.saying("database"))
         await until(pilot, lambda: banner.saying("runner"))
         await leave(pilot)
+
+
+async def test_every_view_shows_the_banner_while_the_database_is_away(
+    dsn: str, tmp_path: Path
+) -> None:
+    """Whichever view is open, the operator reads that the database is
+    unreachable, and the banner goes from every view once it is back."""
+    later, socket, link = moved(dsn, tmp_path)
+    app = console(later, schema_unchecked=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.board.saying("database"))
+        for key in ("2", "3", "4", "5", "1"):
+            await pilot.press(key)
+            banner = await until_found(pilot, lambda: app.screen.query(Banner))
+            assert banner.has_class("-shown"), key
+            assert "Database unreachable" in str(banner.content), key
+        await pilot.press("3")
+        link.symlink_to(socket)
+        await until(pilot, lambda: app.board.saying("database") is None)
+        await pilot.pause(0.05)
+        assert not app.screen.query_one(Banner).has_class("-shown")
+        assert not app.query_one("#banner", Banner).has_class("-shown")
+        await leave(pilot)
+
+
+async def until_found(pilot: Any, found: Callable[[], DOMQuery[Banner]]) -> Banner:
+    await until(pilot, lambda: len(found()) == 1)
+    return found().first()
 
 
 async def test_the_watcher_reconnects_after_losing_its_connection(

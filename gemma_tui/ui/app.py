@@ -32,6 +32,7 @@ from gemma_tui.queue.runner import Runner, RunnerSettings
 from gemma_tui.session import bring_up_to_date
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
+from gemma_tui.ui.banner import Board
 from gemma_tui.ui.confirm import Confirm, quit_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.enqueueing import EnqueueingApp
@@ -147,7 +148,8 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
         self._leaving = False
-        self._view = ConsoleScreen(zone=clock().tzinfo)
+        self.board = Board()
+        self._view = ConsoleScreen(clock().tzinfo, self.board)
         self.add_mode(OVERVIEW, lambda: self._view)
         self.add_mode(HISTORY, self._make_history)
         self._add_views()
@@ -228,7 +230,7 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         worker = event.worker
         reason = one_line(str(worker.error) or type(worker.error).__name__)
         if worker.group in ("watcher", "runner"):
-            self._view.banner.say(worker.group, f"The {worker.group} stopped: {reason}")
+            self.board.say(worker.group, f"The {worker.group} stopped: {reason}")
         else:
             self.notify(reason, title="Failed", severity="error", markup=False)
 
@@ -312,10 +314,10 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
     def on_database_lost(self, message: m.DatabaseLost) -> None:
         text = f"Database unreachable: {message.reason}"
         retry = f"trying again in {message.retry_in:g} s"
-        self._view.banner.say("database", f"{text} ({retry})")
+        self.board.say("database", f"{text} ({retry})")
 
     def on_database_reached(self, message: m.DatabaseReached) -> None:
-        self._view.banner.withdraw("database")
+        self.board.withdraw("database")
         # Reached, the schema is up to date (the watcher saw to it): a runner
         # held back for that may start. Started once; later calls do nothing.
         if not self._runner_started:
@@ -337,7 +339,9 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
 
     def _make_history(self) -> HistoryScreen:
         zone = self._clock().tzinfo
-        self._history = HistoryScreen(self._dsn, zone, self._filter, self._filter_text)
+        self._history = HistoryScreen(
+            self._dsn, zone, self._filter, self._filter_text, self.board
+        )
         return self._history
 
     def action_show_help(self) -> None:
@@ -411,7 +415,7 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
 
     def on_import_started(self, message: m.ImportStarted) -> None:
         self._running_here.add(message.event.import_id)
-        self._view.banner.withdraw("runner")
+        self.board.withdraw("runner")
 
     def on_import_finished(self, message: m.ImportFinished) -> None:
         self._running_here.discard(message.event.import_id)
@@ -420,12 +424,12 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._view.locks.show(message.event.holdings)
 
     def on_runner_troubled(self, message: m.RunnerTroubled) -> None:
-        self._view.banner.say("runner", f"Runner: {message.event.message}")
+        self.board.say("runner", f"Runner: {message.event.message}")
 
     def on_runner_stopped(self, message: m.RunnerStopped) -> None:
         self._running_here.clear()
         self._view.locks.show(())
-        self._view.banner.withdraw("runner")
+        self.board.withdraw("runner")
 
     # Which keys apply now (the decisions themselves: see reviewing).
 
@@ -483,7 +487,7 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._stop.set()
         if not self._runner_done.is_set():
             waiting = "Stopping the runner: waiting for running imports to end…"
-            self._view.banner.say("leave", waiting)
+            self.board.say("leave", waiting)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._runner_settings.drain_grace + EXIT_MARGIN
         while not self._runner_done.is_set() and loop.time() < deadline:

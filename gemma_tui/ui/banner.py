@@ -1,7 +1,9 @@
 """The banner: one line that says what is wrong, or what the console does.
 
 Several sources (the watcher, the runner, quitting) may each have something
-to say; the banner shows them all and hides when none has.
+to say. They say it on the App's one `Board`; every view has a banner
+that shows all of it, and hides when nobody has anything to say, so an
+operator learns that the database is gone whichever view is open.
 """
 
 from __future__ import annotations
@@ -12,23 +14,65 @@ from textual.widgets import Static
 from gemma_tui.text import one_line
 
 
-class Banner(Static):
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(markup=False, id=id)
+class Board:
+    """What the banners say, by source."""
+
+    def __init__(self) -> None:
         self._said: dict[str, str] = {}
+        self._banners: list[Banner] = []
 
     def say(self, source: str, text: str) -> None:
         """Shows `text` (untrusted: it is cleaned and drawn literally)."""
         self._said[source] = one_line(text)
-        self._redraw()
+        self._show()
 
     def withdraw(self, source: str) -> None:
         if self._said.pop(source, None) is not None:
-            self._redraw()
+            self._show()
 
     def saying(self, source: str) -> str | None:
         return self._said.get(source)
 
-    def _redraw(self) -> None:
-        self.update(Content(" │ ".join(self._said.values())))
-        self.set_class(bool(self._said), "-shown")
+    @property
+    def text(self) -> str:
+        return " │ ".join(self._said.values())
+
+    def pin(self, banner: Banner) -> None:
+        if banner not in self._banners:
+            self._banners.append(banner)
+        banner.show(self.text)
+
+    def unpin(self, banner: Banner) -> None:
+        if banner in self._banners:
+            self._banners.remove(banner)
+
+    def _show(self) -> None:
+        for banner in self._banners:
+            banner.show(self.text)
+
+
+class Banner(Static):
+    """One view's copy of the board."""
+
+    def __init__(self, board: Board, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
+        self.board = board
+
+    def on_mount(self) -> None:
+        self.board.pin(self)
+
+    def on_unmount(self) -> None:
+        self.board.unpin(self)
+
+    def say(self, source: str, text: str) -> None:
+        self.board.say(source, text)
+
+    def withdraw(self, source: str) -> None:
+        self.board.withdraw(source)
+
+    def saying(self, source: str) -> str | None:
+        return self.board.saying(source)
+
+    def show(self, text: str) -> None:
+        self.update(Content(text))
+        self.set_class(bool(text), "-shown")

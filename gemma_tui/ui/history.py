@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from gemma_tui.queue.filters import ImportFilter
+from gemma_tui.ui.banner import Banner, Board
 from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.historytable import HistoryTable
 from gemma_tui.ui.paging import PageReader
@@ -30,9 +31,15 @@ class HistoryScreen(Screen[None]):
     ]
 
     def __init__(
-        self, dsn: str, zone: tzinfo | None, where: ImportFilter, text: str
+        self,
+        dsn: str,
+        zone: tzinfo | None,
+        where: ImportFilter,
+        text: str,
+        board: Board,
     ) -> None:
         super().__init__()
+        self._board = board
         self._reader = PageReader(dsn)
         self._zone = zone
         self._where, self._text = where, text
@@ -40,6 +47,7 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(self._board)
         yield HistoryTable(self._reader, self._zone, self._where, id="history")
         yield FilterBar(id="filter-bar")
         yield Footer(compact=True, show_command_palette=False)

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.waiting import Claim
 from gemma_tui.ui import cells
+from gemma_tui.ui.banner import Board
 from gemma_tui.ui.messages import ImportChosen
 from gemma_tui.ui.panes import KeyedTable
 from gemma_tui.ui.views import ViewScreen
@@ -81,8 +82,8 @@ def _note(held: int, free: int) -> str:
 class LocksScreen(ViewScreen):
     """The locks view: its one table."""
 
-    def __init__(self, filter_text: str) -> None:
-        super().__init__(filter_text)
+    def __init__(self, filter_text: str, board: Board) -> None:
+        super().__init__(filter_text, board)
         self.table = ClaimsTable(id="claims")
 
     def panes(self) -> Iterable[Widget]:

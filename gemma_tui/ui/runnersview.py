@@ -20,6 +20,7 @@ from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.text import one_line
 from gemma_tui.ui import cells
+from gemma_tui.ui.banner import Board
 from gemma_tui.ui.panes import ImportsTable, KeyedTable
 from gemma_tui.ui.views import ViewScreen
 
@@ -99,8 +100,8 @@ class RunnersScreen(ViewScreen):
     # Stacked below 120 cells, side by side from there on (the CSS).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
 
-    def __init__(self, filter_text: str) -> None:
-        super().__init__(filter_text)
+    def __init__(self, filter_text: str, board: Board) -> None:
+        super().__init__(filter_text, board)
         self.runners = RunnerList(id="runner-list")
         self.imports = RunnerImports(id="runner-imports")
         self._rows: dict[int, RunnerRow] = {}

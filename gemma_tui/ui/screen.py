@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header
 
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.runners import RunnerRow
-from gemma_tui.ui.banner import Banner
+from gemma_tui.ui.banner import Banner, Board
 from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import LogPane
 from gemma_tui.ui.panes import (
@@ -68,11 +68,11 @@ class ConsoleScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, zone: tzinfo | None) -> None:
+    def __init__(self, zone: tzinfo | None, board: Board) -> None:
         super().__init__()
         # Held, not queried: the workers' messages still arrive while the
         # screen is taken down, and must find their panes then too.
-        self.banner = Banner(id="banner")
+        self.banner = Banner(board, id="banner")
         self.review = ReviewTable(id="review")
         self.failed = FailedTable(id="failed")
         self.locks = LocksTable(id="locks")

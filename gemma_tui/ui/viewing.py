@@ -14,6 +14,7 @@ from datetime import datetime
 from gemma_tui.queue.imports import ImportRow, LogLine
 from gemma_tui.queue.runners import RunnerRow
 from gemma_tui.queue.waiting import Claim, claims
+from gemma_tui.ui.banner import Board
 from gemma_tui.ui.locksview import LocksScreen
 from gemma_tui.ui.operating import OperatingApp
 from gemma_tui.ui.runnersview import RunnersScreen
@@ -32,6 +33,7 @@ class ViewingApp(OperatingApp):
     _log_view: LogScreen | None
     _locks_view: LocksScreen | None
     _runners_view: RunnersScreen | None
+    board: Board
 
     def _add_views(self) -> None:
         self._runners = ()
@@ -51,15 +53,17 @@ class ViewingApp(OperatingApp):
     def _make_log(self) -> LogScreen:
         kept = self._view.log_pane.kept
         zone = self._now().tzinfo
-        self._log_view = LogScreen(zone, kept, self._line_wanted, self._filter_text)
+        self._log_view = LogScreen(
+            zone, kept, self._line_wanted, self._filter_text, self.board
+        )
         return self._log_view
 
     def _make_locks(self) -> LocksScreen:
-        self._locks_view = LocksScreen(self._filter_text)
+        self._locks_view = LocksScreen(self._filter_text, self.board)
         return self._locks_view
 
     def _make_runners(self) -> RunnersScreen:
-        self._runners_view = RunnersScreen(self._filter_text)
+        self._runners_view = RunnersScreen(self._filter_text, self.board)
         return self._runners_view
 
     def action_show_log(self) -> None:

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
 
+from gemma_tui.ui.banner import Banner, Board
 from gemma_tui.ui.filterbar import FilterBar
 from gemma_tui.ui.logpane import Line, LogPane, Wanted
 
@@ -30,12 +31,14 @@ class ViewScreen(Screen[None]):
         Binding("escape", "app.show_overview", "Overview", id="view.back"),
     ]
 
-    def __init__(self, filter_text: str) -> None:
+    def __init__(self, filter_text: str, board: Board) -> None:
         super().__init__()
         self._filter_text = filter_text
+        self._board = board
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(self._board)
         yield from self.panes()
         yield FilterBar(id="filter-bar")
         yield Footer(compact=True, show_command_palette=False)
@@ -60,8 +63,9 @@ class LogScreen(ViewScreen):
         kept: Iterable[Line],
         wanted: Wanted,
         filter_text: str,
+        board: Board,
     ) -> None:
-        super().__init__(filter_text)
+        super().__init__(filter_text, board)
         self.log_pane = LogPane(zone, kept=kept, wanted=wanted, id="log-view")
 
     def panes(self) -> Iterable[Widget]:
