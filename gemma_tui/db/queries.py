@@ -2,7 +2,7 @@
 
 A file holds queries separated by `-- name: NAME` lines. This module is the
 one place where SQL text enters Python; everything else asks for a query by
-name. Identifiers (role names), and values where a query cannot take
+name. Identifiers (role names), and numbers where a query cannot take
 parameters, are composed with `psycopg.sql`, never formatted into the text.
 """
 
@@ -32,11 +32,12 @@ class Queries:
         quoted = {key: sql.Identifier(value) for key, value in identifiers.items()}
         return self[name].format(**quoted)
 
-    def with_literals(self, name: str, **values: object) -> sql.Composed:
-        """The query with `{placeholder}`s filled by quoted literals, for
-        the simple query protocol, which takes no parameters."""
-        quoted = {key: sql.Literal(value) for key, value in values.items()}
-        return self[name].format(**quoted)
+    def with_numbers(self, name: str, **values: int) -> sql.Composed:
+        """The query with `{placeholder}`s filled by integers, for the
+        simple query protocol, which takes no parameters. Only numbers:
+        text never enters a query but as a parameter or an identifier."""
+        numbers = {key: sql.Literal(int(value)) for key, value in values.items()}
+        return self[name].format(**numbers)
 
     def names(self) -> list[str]:
         return sorted(self._queries)

@@ -165,7 +165,7 @@ class Executor:
         try:
             if not conn.autocommit:  # a job before switched it off
                 conn.autocommit = True
-            conn.execute(begin_job(claim.id, claim.username))
+            conn.execute(begin_job(claim.id))
         except psycopg.Error as error:
             self.jobs.discard(conn, error)
             raise
@@ -185,11 +185,11 @@ class Executor:
         return retry_id
 
 
-def begin_job(import_id: int, role: str) -> sql.Composed:
+def begin_job(import_id: int) -> sql.Composed:
     """One round trip that begins a job's transaction: the job's connection
     is in autocommit mode, so the driver sends no BEGIN of its own, and
     `conn.commit()` ends the transaction begun here."""
-    start = _Q.with_literals("start_job", id=import_id, role=role)
+    start = _Q.with_numbers("start_job", id=import_id)
     return sql.SQL("; ").join([_Q["begin"], _Q["clean_session"], start])
 
 

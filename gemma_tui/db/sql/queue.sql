@@ -36,9 +36,10 @@ DISCARD SEQUENCES;
 SET synchronous_commit = off;
 
 -- name: start_job
--- Sent after `begin` and `clean_session`, in one simple query: its values
--- are literals, quoted by the driver.
-SELECT import.start_job({id}, {role});
+-- Sent after `begin` and `clean_session`, in one simple query, which takes
+-- no parameters: the import's id is written in as a number, and the
+-- function reads the submitting role from the import's row.
+SELECT import.start_job({id});
 
 -- name: enqueue
 INSERT INTO import.imports
