@@ -40,7 +40,8 @@ def test_the_bench_prints_its_figures_and_leaves_no_database(server_dsn: str) ->
     )
     assert figures["runner_rate"] > 0 and figures["bare_rate"] > 0
     assert math.isclose(figures["ratio"], figures["runner_rate"] / figures["bare_rate"])
-    assert figures["claim_to_start"]["samples"] == 120
+    # One drained import in 20 reads the clock, the first among them.
+    assert figures["claim_to_start"]["samples"] == 6
     assert figures["idle_enqueue_to_start"]["samples"] == 8
     spread = figures["idle_enqueue_to_start"]
     assert 0 < spread["p50"] <= spread["p99"]

@@ -5,7 +5,8 @@ bench measures on the same server:
 
 1. the bare SQL lifecycle (claim, one log row, finish; three commits) run
    by plain clients over N imports: the rate the queue's SQL allows;
-2. R runner processes draining N no-op imports enqueued at once: imports a
-   second from the first claim to the last finish, and claim-to-start;
+2. R runner processes draining N no-op imports enqueued at once (each
+   writes one log line and a summary): imports a second from the first
+   claim to the last finish, and claim-to-start, read by one import in 20;
 3. idle runners given one import at a time: enqueue-to-start.
 """

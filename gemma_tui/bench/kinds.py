@@ -1,9 +1,10 @@
 """The no-op import kinds the bench runs.
 
-Each bench import reads when it was claimed and when it started, writes one
-log line and returns both times as its summary. Its kind locks one resource
-exclusively and one shared, from sets large enough that the locks rarely
-make a runner wait: the bench measures the queue, not the contention.
+Each bench import writes one log line and returns a summary; a timed one
+(its data says so) first reads when it was claimed and when it started,
+and returns both times. Its kind locks one resource exclusively and one
+shared, from sets large enough that the locks rarely make a runner wait:
+the bench measures the queue, not the contention.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ SHARED_RESOURCES = 4
 
 
 class NoopJob(Job):
+    def __init__(self, timed: bool) -> None:
+        self.timed = timed
+
     def do(self, conn: Connection, import_id: int, feedback: Feedback) -> Any:
+        if not self.timed:
+            feedback.info("no-op")
+            return {"timed": False}
         row = conn.execute(_Q["job_times"], {"id": import_id}).fetchone()
         if row is None:
             raise GemmaError(f"bench import #{import_id} is gone")
@@ -35,7 +42,7 @@ class NoopKind(Kind):
     auto_accept = True
 
     def create(self, data: Any) -> Job:
-        return NoopJob()
+        return NoopJob(isinstance(data, dict) and data.get("timed") is True)
 
 
 def kind_names(count: int) -> list[str]:

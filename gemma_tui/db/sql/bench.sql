@@ -10,12 +10,15 @@ DROP DATABASE IF EXISTS {database} WITH (FORCE);
 SELECT current_setting('server_version'), current_user;
 
 -- name: enqueue_many
--- As the connection's role; `kinds` names the kind of each import.
+-- As the connection's role; `kinds` names the kind of each import. The
+-- first import, and every `every`-th after it, reads the clock.
 INSERT INTO import.imports (kind, data)
-SELECT kind, '{}' FROM unnest(%(kinds)s::text[]) AS kind;
+SELECT kind,
+       CASE WHEN (n - 1) %% %(every)s = 0 THEN '{"timed": true}' ELSE '{}' END
+FROM unnest(%(kinds)s::text[]) WITH ORDINALITY AS k (kind, n);
 
 -- name: enqueue_one
-INSERT INTO import.imports (kind, data) VALUES (%(kind)s, '{}')
+INSERT INTO import.imports (kind, data) VALUES (%(kind)s, '{"timed": true}')
 RETURNING id;
 
 -- name: vacuum
@@ -37,19 +40,24 @@ SELECT count(*) FROM import.runners;
 SELECT changed, clock_timestamp() FROM import.imports WHERE id = %(id)s;
 
 -- name: runner_times
--- Per import of the kinds: seconds from claim to start, from enqueue to
--- start; and the span from the first claim to the last finish.
+-- Per timed import of the kinds: seconds from claim to start, from
+-- enqueue to start; and the span from the first claim (the first import
+-- is timed) to the last finish of any.
 WITH times AS (
     SELECT enqueued, changed AS finished,
            (summary::jsonb ->> 'claimed')::timestamptz AS claimed,
            (summary::jsonb ->> 'started')::timestamptz AS started
     FROM import.imports
     WHERE kind = ANY(%(kinds)s) AND id > %(after)s
+),
+spans AS (
+    SELECT *, max(finished) OVER () - min(claimed) OVER () AS span FROM times
 )
 SELECT EXTRACT(EPOCH FROM started - claimed),
        EXTRACT(EPOCH FROM started - enqueued),
-       EXTRACT(EPOCH FROM max(finished) OVER () - min(claimed) OVER ())
-FROM times;
+       EXTRACT(EPOCH FROM span)
+FROM spans
+WHERE started IS NOT NULL;
 
 -- name: last_id
 SELECT COALESCE(max(id), 0) FROM import.imports;
