@@ -34,7 +34,7 @@ from textual import events
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.migrate import migrate
 from gemma_tui.db.queries import load
-from gemma_tui.db.server import start_embedded
+from gemma_tui.db.server import start_embedded, stop_embedded
 from gemma_tui.kinds import load_kinds
 from gemma_tui.queue.filters import ImportFilter, parse
 from gemma_tui.queue.history import older, span
@@ -107,7 +107,11 @@ def _server(dsn: str | None) -> Iterator[str]:
         yield dsn
         return
     with tempfile.TemporaryDirectory(prefix="gemma-tui-bench-") as directory:
-        yield start_embedded(Path(directory) / "pgdata")
+        data = Path(directory) / "pgdata"
+        try:
+            yield start_embedded(data)
+        finally:
+            stop_embedded(data)
 
 
 @contextmanager

