@@ -145,7 +145,7 @@ def _plans(conn: Connection) -> None:
     queue = load("queue")
     queries: list[tuple[str, sql.Composable, Mapping[str, Any]]] = [
         ("claim: choice", sql.SQL(CHOICE), {"kinds": kind_names(KINDS)}),
-        ("live imports", queue["imports_in_states"], _live()),
+        ("live imports", queue["live_imports"], {"limit": 500}),
         ("log stream", queue["logs_after"], {"after": seq - 50, "limit": 1000}),
         ("log stream start", queue["recent_logs"], {"limit": 500}),
         ("last log line", queue["last_log_seq"], {}),
@@ -162,10 +162,6 @@ def _plans(conn: Connection) -> None:
     for label, query, params in queries:
         scans, took = _explain(conn, query, params)
         print(f"  {label:<17} {took:>8}  {'; '.join(scans)}")
-
-
-def _live() -> dict[str, Any]:
-    return {"states": ["queued", "running", "pending"], "limit": 500}
 
 
 def _since(now: datetime, hours: int) -> dict[str, Any]:

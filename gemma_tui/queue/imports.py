@@ -288,6 +288,13 @@ def imports_in(
     return [import_row(row) for row in rows]
 
 
+def live_imports(conn: Connection, limit: int = 500) -> list[ImportRow]:
+    """The imports in LIVE_STATES, newest first, read through an index of
+    those alone."""
+    rows = _read(conn, "live_imports", {"limit": limit}).fetchall()
+    return [import_row(row) for row in rows]
+
+
 def get_import(conn: Connection, import_id: int) -> tuple[ImportRow, dict[str, Any]]:
     """One import and its details (data, retry wait, email flag)."""
     row = _read(conn, "import_by_id", {"id": import_id}).fetchone()

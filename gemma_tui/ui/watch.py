@@ -26,9 +26,8 @@ from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError, PermissionDenied, readable
 from gemma_tui.queue.history import failed_since
 from gemma_tui.queue.imports import (
-    LIVE_STATES,
     LogLine,
-    imports_in,
+    live_imports,
     logs_after,
     recent_logs,
 )
@@ -133,7 +132,7 @@ class Watcher:
 
     def _read(self, conn: Connection, channels: frozenset[str]) -> None:
         if IMPORTS in channels:
-            live = imports_in(conn, LIVE_STATES, limit=self._settings.imports_limit)
+            live = live_imports(conn, limit=self._settings.imports_limit)
             self._post(ImportsRefreshed(tuple(live)))
             self._read_failures(conn)
             # The runners table has no trigger of its own; what it shows

@@ -209,6 +209,25 @@ WHERE i.state = ANY(%(states)s::import_state[])
 ORDER BY i.id DESC
 LIMIT %(limit)s;
 
+-- name: live_imports
+-- What the console watches, newest first: the states are written out as
+-- they are in the index imports_live_idx (migration 0011), which holds the
+-- live imports only, so reading them costs the same with a history of
+-- any size. They must be imports.LIVE_STATES.
+SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
+       i.due, i.changed, i.trys_left, i.summary,
+       COALESCE(c.warnings, 0) AS warnings, COALESCE(c.errors, 0) AS errors
+FROM import.imports i
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE l.kind = 'warn') AS warnings,
+           count(*) FILTER (WHERE l.kind = 'error') AS errors
+    FROM import.import_logs l
+    WHERE l.import_id = i.id
+) c ON i.state = 'pending'
+WHERE i.state IN ('queued', 'running', 'pending', 'reviewed')
+ORDER BY i.id DESC
+LIMIT %(limit)s;
+
 -- name: import_by_id
 SELECT i.id, i.state::text, i.kind, i.username, i.signer, i.enqueued,
        i.due, i.changed, i.trys_left, i.summary,
