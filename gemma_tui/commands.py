@@ -146,11 +146,11 @@ def enqueue(args: argparse.Namespace, db: Database, registry: Registry) -> int:
 
 
 def list_imports(args: argparse.Namespace, db: Database, registry: Registry) -> int:
-    states = tuple(args.state or _ALL_STATES)
-    unknown = sorted(set(states) - set(_ALL_STATES))
+    states = tuple(args.state or imports.STATES)
+    unknown = sorted(set(states) - set(imports.STATES))
     if unknown:
         raise GemmaError(
-            f"unknown state {unknown[0]!r}; known: {', '.join(_ALL_STATES)}"
+            f"unknown state {unknown[0]!r}; known: {', '.join(imports.STATES)}"
         )
     rows = imports.imports_in(db.conn, states, limit=args.limit)
     if args.json:
@@ -288,17 +288,6 @@ def _clean(text: str) -> str:
 
     return clean(text)
 
-
-_ALL_STATES = (
-    "queued",
-    "running",
-    "failed",
-    "unchanged",
-    "pending",
-    "accepted",
-    "declined",
-    "reviewed",
-)
 
 _KINDS_HEADER = ("kind", "review", "exclusive", "shared", "package", "description")
 

@@ -7,19 +7,8 @@ from psycopg import sql
 
 from gemma_tui.db import Connection
 from gemma_tui.db.queries import load
-from gemma_tui.queue.imports import LIVE_STATES, live_imports
+from gemma_tui.queue.imports import LIVE_STATES, STATES, live_imports
 from tests.consoles import add_import
-
-STATES = (
-    "queued",
-    "running",
-    "failed",
-    "unchanged",
-    "pending",
-    "accepted",
-    "declined",
-    "reviewed",
-)
 
 
 def test_the_live_imports_are_those_in_live_states_newest_first(

@@ -17,19 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gemma_tui.errors import GemmaError
-from gemma_tui.queue.imports import ImportRow
+from gemma_tui.queue.imports import STATES, ImportRow
 from gemma_tui.queue.kinds import Registry
 
-STATES = (
-    "queued",
-    "running",
-    "failed",
-    "unchanged",
-    "pending",
-    "accepted",
-    "declined",
-    "reviewed",
-)
 FIELDS = ("kind", "state", "user", "id", "res")
 BIGGEST_ID = 2**63 - 1  # PostgreSQL's bigint
 # Each word is a condition of its own in the history's queries (one the

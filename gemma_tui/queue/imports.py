@@ -34,6 +34,17 @@ from gemma_tui.queue import rules
 from gemma_tui.queue.kinds import REVIEW_SUFFIX, Registry
 
 MAX_DATA_BYTES = 256 * 1024
+# Every state an import may be in, as the enum import_state orders them.
+STATES = (
+    "queued",
+    "running",
+    "failed",
+    "unchanged",
+    "pending",
+    "accepted",
+    "declined",
+    "reviewed",
+)
 LIVE_STATES = ("queued", "running", "pending", "reviewed")
 
 _Q = load("queue")
