@@ -32,9 +32,9 @@ async def test_the_runners_pane_shows_this_console_and_the_others(
         await until(pilot, lambda: pane.row_count >= 1 and app._runner_id())
         here = str(app._runner_id())
         await until(pilot, lambda: here in pane.row_keys)
-        host, jobs, state, _, pid, number = cells(pane, here)
+        host, jobs, state, _, pid = cells(pane, here)
         assert host == socket.gethostname()[:12] or host.endswith("…")
-        assert (jobs, state, pid, number) == ("0", "here", str(os.getpid()), here)
+        assert (jobs, state, pid) == ("0", "here", str(os.getpid()))
         running = app.query_one("#running", RunningTable)
         await until(pilot, lambda: "1 runner live" in str(running.border_title))
         if str(gone[0]) in pane.row_keys:

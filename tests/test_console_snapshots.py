@@ -38,20 +38,20 @@ def test_main_screen(
     """The console at 80x24, in two columns: the Review pane on top left,
     focused (▶), with #5, #4, #2, #1 newest first, their warning and error
     counts and "… ago"; Running "(1 · 2 runners live)" with #6 (gm,
-    1m 00s); Queued with #7 "due
-    now" above #8 "due in 25m 00s"; Failed "(1 in 24 h)" with #3, its one
+    1m 00s); Queued with #7 due "now"
+    above #8 "in 25m 00s" (demo_importer whole); Failed "(1 in 24 h)" with #3, its one
     error and "51m 00s ago"; no Locks or Runners pane (they give way at
     this height);
     the log at the bottom, newest line last; the footer names enter,
     space, a, d, history, filter, keys and q. No pane overflows its cell.
 
     At 160x50, in three columns: Review, Running and Queued side by side
-    on top, the Review pane as wide as its columns so that every cell of
-    it reads in full ("12m 00s ago"), the others sharing the rest (the
-    queued user "demo_importer" cut short); Failed with #3, Locks
-    (gauge_measurements exclusive and gauges shared, both held by #6)
-    and Runners (gauge-host "here" running 1, backup-host "gone",
-    axis-host "live", each with its uptime) below them; the log across
+    on top, every pane as wide as its columns need, so that every cell
+    reads in full ("12m 00s ago", the queued user "demo_importer");
+    Failed with #3, Locks (gauge_measurements exclusive and gauges
+    shared, both held by #6) and Runners (gauge-host "here" running 1,
+    backup-host "gone", axis-host "live", each with its uptime and PID)
+    below them; the log across
     the bottom, every line in full, times in UTC."""
     fill(conn)
     app = picture_console(dsn)

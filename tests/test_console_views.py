@@ -109,16 +109,11 @@ async def test_the_locks_view_tells_who_holds_and_who_waits(
         table = view.table
         await until(pilot, lambda: table.row_count == 2)
         cells = [[cell.plain for cell in table.get_row_at(n)] for n in range(2)]
-        assert cells[0][:6] == [
-            "gauge_measurements",
-            "exclusive",
-            "#6",
-            "gm",
-            "1m 00s",
-            "#7",
+        # At 80 columns the holder's kind gives way (see test_console_widths).
+        assert cells == [
+            ["gauge_measurements", "exclusive", "#6", "1m 00s", "#7", "demo_importer"],
+            ["gauges", "shared", "#6", "1m 00s", "", "demo_importer"],
         ]
-        assert cells[1][:6] == ["gauges", "shared", "#6", "gm", "1m 00s", ""]
-        assert cells[0][6] == "demo_importer"
 
         await pilot.press("enter")
         detail = await opened(pilot, 6)

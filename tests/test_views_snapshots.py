@@ -66,7 +66,8 @@ def test_locks_view(snap_compare: Snap, conn: Connection, dsn: str, size: Size) 
     """`4`: "▶ Dependency locks (2 held)": gauge_measurements held
     exclusive by #6 (gm) for 1m 00s, with #7 waiting for it, and gauges
     held shared by #6, nobody waiting (the queued #8 is not due yet); at
-    160 columns the holder's user demo_importer too."""
+    80 columns without the holder's kind, so that every other column,
+    the user demo_importer too, reads whole; at 160 with it."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=size, run_before=view("4", LocksScreen))

@@ -58,11 +58,17 @@ def due(when: datetime, now: datetime) -> str:
     return f"due in {duration(ahead)}" if ahead >= 1 else "due now"
 
 
+def soon(when: datetime, now: datetime) -> str:
+    """`due` as a column headed "Due" says it: "now", "in 4m 10s"."""
+    ahead = (when - now).total_seconds()
+    return f"in {duration(ahead)}" if ahead >= 1 else "now"
+
+
 def queued(row: ImportRow, now: datetime) -> Cells:
     return (
         import_id(row.id),
         literal(row.kind),
-        Text(due(row.due, now)),
+        Text(soon(row.due, now)),
         literal(row.username),
     )
 
@@ -114,7 +120,6 @@ def runner(row: RunnerRow, now: datetime, here: bool) -> Cells:
         Text(state),
         Text(duration((now - row.started).total_seconds())),
         Text(str(row.pid)),
-        Text(str(row.id), no_wrap=True),
     )
 
 

@@ -31,8 +31,9 @@ class ClaimsTable(KeyedTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_holder", "Open holder", id="locks.open"),
     ]
-    # What tells why imports wait comes first: at 80 columns the user is
-    # cut, and the whole row reads at 160.
+    # What tells why imports wait comes first. Below 97 cells (all of
+    # these and a scrollbar) the holder's kind gives way, which its
+    # detail names, and the waiting list narrows; the user stays whole.
     COLUMNS = (
         ("resource", "Resource", 18),
         ("mode", "Mode", 9),
@@ -42,6 +43,15 @@ class ClaimsTable(KeyedTable):
         ("waiting", "Waiting for it", cells.WAITING_WIDTH),
         ("user", "User", 14),
     )
+    NARROW_COLUMNS = (
+        ("resource", "Resource", 18),
+        ("mode", "Mode", 9),
+        ("holder", "Holder", 7),
+        ("for", "Held for", 8),
+        ("waiting", "Waiting", 10),
+        ("user", "User", 14),
+    )
+    NARROW_BELOW = 97
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.coordinate import Coordinate
@@ -50,16 +51,45 @@ class KeyedTable(DataTable[Text]):
     # rows come and go, and need no measuring (which a DataTable does
     # lazily, drawing headings-wide columns until it has).
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    # What the table shows while it is narrower than NARROW_BELOW cells:
+    # some of COLUMNS, perhaps narrower, so that every one shows whole.
+    NARROW_COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    NARROW_BELOW: ClassVar[int] = 0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
         self._note = "…"  # the count, or why there is none
         self._focused = False
+        self._shown = self.COLUMNS
+        self._applied: Sequence[Row] = ()  # as applied: a cell for each of COLUMNS
 
     def on_mount(self) -> None:
-        for key, heading, width in self.COLUMNS:
-            self.add_column(Text(heading), key=key, width=width)
+        self._add_columns()
         self._retitle()
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = self.NARROW_COLUMNS and event.size.width < self.NARROW_BELOW
+        shown = self.NARROW_COLUMNS if narrow else self.COLUMNS
+        if shown == self._shown:
+            return
+        chosen = self.highlighted_key
+        self._shown = shown
+        self.clear(columns=True)
+        self._add_columns()
+        self.apply(self._applied, self._note)
+        self._restore(chosen)
+
+    def _add_columns(self) -> None:
+        for key, heading, width in self._shown:
+            self.add_column(Text(heading), key=key, width=width)
+
+    def _visible(self, values: Cells) -> Cells:
+        """The cells of the columns shown, of a row's cells for COLUMNS."""
+        if self._shown is self.COLUMNS:
+            return values
+        shown = {key for key, _, _ in self._shown}
+        pairs = zip(self.COLUMNS, values, strict=True)
+        return tuple(value for (key, _, _), value in pairs if key in shown)
 
     # The events say which way focus went; `has_focus` may not have caught
     # up yet when they arrive, which left stale markers on other panes.
@@ -90,21 +120,23 @@ class KeyedTable(DataTable[Text]):
     def apply(self, rows: Sequence[Row], note: str | None = None) -> None:
         """Shows exactly `rows`, in their order; `note` replaces the count."""
         chosen = self.highlighted_key
-        wanted = dict(rows)
+        self._applied = rows
+        shown = [(key, self._visible(values)) for key, values in rows]
+        wanted = dict(shown)
         for key in [key for key in self.row_keys if key not in wanted]:
             self.remove_row(key)
-        for key, values in rows:
+        for key, values in shown:
             if RowKey(key) in self.rows:
                 self._update_row(key, values)
             else:
                 self.add_row(*values, key=key)
-        self._reorder(rows)
+        self._reorder(shown)
         self._restore(chosen)
         self._note = str(len(rows)) if note is None else note
         self._retitle()
 
     def _update_row(self, key: str, values: Cells) -> None:
-        for (column, _, _), value in zip(self.COLUMNS, values, strict=True):
+        for (column, _, _), value in zip(self._shown, values, strict=True):
             if self.get_cell(key, column) != value:
                 self.update_cell(key, column, value)
 
@@ -171,7 +203,7 @@ class QueuedTable(ImportsTable):
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
-        ("due", "Due", 15),
+        ("due", "Due", 10),
         ("user", "User", 14),
     )
 
@@ -192,7 +224,7 @@ class RunningTable(ImportsTable):
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
-        ("for", "Running", 8),
+        ("for", "Running", 7),
         ("user", "User", 14),
     )
 
@@ -234,7 +266,7 @@ class ReviewTable(ImportsTable):
         ("warnings", "Warn", 4),
         ("errors", "Err", 4),
         ("user", "User", 14),
-        ("ended", "Ended", 12),
+        ("ended", "Ended", 11),
     )
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -316,14 +348,14 @@ class RunnersTable(KeyedTable):
     how many imports it runs, and whether it is live (or this console's)."""
 
     TITLE = "Runners"
-    # What matters most first: a narrow pane cuts the last columns.
+    # What matters most first: a narrow pane cuts the last columns. At
+    # 160 columns every one shows; the runners view adds their numbers.
     COLUMNS = (
-        ("host", "Host", 12),
+        ("host", "Host", 11),
         ("jobs", "Jobs", 4),
         ("state", "State", 5),
-        ("since", "Up for", 8),
+        ("since", "Up for", 7),
         ("pid", "PID", 7),
-        ("runner", "No.", 4),
     )
 
     def show(
