@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from textual.widgets import Static
 
 from gemma_tui.db import Connection
@@ -12,6 +13,7 @@ from gemma_tui.ui import messages
 from gemma_tui.ui.detail import DetailScreen
 from tests import toy
 from tests.consoles import add_import, console, until
+from tests.pictures import SIZES, Size, fill, picture_console, settled
 
 STARTED = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -63,8 +65,8 @@ async def test_the_detail_of_a_queued_import_says_why_it_waits(
         await until(pilot, lambda: shown.display and "toys" in str(shown.render()))
         text = str(shown.render())
         assert "Due now, first in line." in text
-        assert f"toys (shared): #{holder} toy holds it exclusive since" in text
-        assert "it waits for it." in text
+        assert "toys (shared): it waits for it." in text
+        assert f"  #{holder} toy holds it exclusive since" in text
 
         # The holder ends: the detail reads again and the way is free.
         conn.execute(
@@ -98,3 +100,23 @@ async def test_a_scheduled_import_says_when_it_is_due(
         assert isinstance(screen, DetailScreen)
         await until(pilot, lambda: screen.detail is not None)
         assert not screen.query_one("#waiting", Static).display
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_a_span_of_time_in_why_it_waits_stays_on_one_line(
+    dsn: str, conn: Connection, size: Size
+) -> None:
+    """`fill`'s queued #7 waits for #6, which has held both its resources
+    for 1m 00s: each "(1m 00s)" reads on one line as drawn."""
+    fill(conn)
+    app = picture_console(dsn)
+    async with app.run_test(size=size) as pilot:
+        await settled(4)(pilot)
+        app.post_message(messages.ImportChosen(7))
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        shown = app.screen.query_one("#waiting", Static)
+        await until(pilot, lambda: "gauges" in str(shown.render()))
+        await pilot.pause()
+        drawn = shown.render_lines(shown.region.reset_offset)
+        lines = [strip.text for strip in drawn]
+        assert sum(line.count("(1m 00s)") for line in lines) == 2, lines

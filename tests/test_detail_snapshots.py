@@ -149,7 +149,8 @@ def test_detail_of_a_waiting_import(
     the facts, "Why is it waiting?" says it is due now and first in line,
     and that gauge_measurements (exclusive) is held exclusive by #6 since
     09:29:00 (1m 00s), so it waits for it; gauges (shared) is held shared
-    by #6, which it may share. The footer offers Cancel import, not Retry."""
+    by #6, which it may share; each holder on a line of its own, so that
+    no "(1m 00s)" is split. The footer offers Cancel import, not Retry."""
     fill(conn)
     app = picture_console(dsn)
 

@@ -15,8 +15,8 @@ from gemma_tui.ui.describe import plural, relative, stamp
 def waiting_text(
     waiting: Waiting, kind: str, now: datetime, zone: tzinfo | None
 ) -> Text:
-    """One line for when it is due and its place, then one per resource;
-    spans of time are told from the console's clock, `now`."""
+    """One line for when it is due and its place, then the resources and
+    their holders; spans of time are told from the console's clock, `now`."""
     lines = [_when(waiting, now, zone)]
     if not waiting.known:
         lines.append(
@@ -25,7 +25,8 @@ def waiting_text(
         )
     elif not waiting.needs:
         lines.append("It needs no resources.")
-    lines += [_need(need, now, zone) for need in waiting.needs]
+    for need in waiting.needs:
+        lines += _need(need, now, zone)
     if _next(waiting):
         lines.append("Nothing holds it back: a runner takes it next.")
     return Text("\n".join(lines))
@@ -46,15 +47,17 @@ def _when(waiting: Waiting, now: datetime, zone: tzinfo | None) -> str:
     return f"Due now; {before} {'comes' if waiting.ahead == 1 else 'come'} first."
 
 
-def _need(need: Need, now: datetime, zone: tzinfo | None) -> str:
+def _need(need: Need, now: datetime, zone: tzinfo | None) -> list[str]:
+    """The resource and the verdict, then one short line per holder, so
+    that a holder's span of time reads on one line in a pane of 80."""
     name = f"{one_line(need.resource, 30)} ({need.mode})"
     if not need.holders:
-        return f"{name}: free."
-    held = "; ".join(
-        f"#{holder.import_id} {one_line(holder.kind, 20)} holds it {holder.mode}"
-        f" since {holder.since.astimezone(zone):%H:%M:%S}"
-        f" ({duration((now - holder.since).total_seconds())})"
-        for holder in need.holders
-    )
+        return [f"{name}: free."]
     verdict = "waits for it" if need.blocked else "may share it"
-    return f"{name}: {held}; it {verdict}."
+    held = [
+        f"  #{holder.import_id} {one_line(holder.kind, 20)} holds it {holder.mode}"
+        f" since {holder.since.astimezone(zone):%H:%M:%S}"
+        f" ({duration((now - holder.since).total_seconds())})."
+        for holder in need.holders
+    ]
+    return [f"{name}: it {verdict}.", *held]
