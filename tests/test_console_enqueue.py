@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from gemma_tui.db import Connection
+from gemma_tui.db import Connection, connect
 from gemma_tui.kinds import load_kinds
 from gemma_tui.queue.imports import logs_of
 from gemma_tui.queue.kinds import Registry
@@ -135,6 +135,26 @@ async def test_a_typed_path_is_queued_for_the_kind_chosen(
     [(_, state, kind, user, data)] = rows(conn)
     assert (state, kind, user) == ("queued", "st", "rita")
     assert json.loads(data) == {"file": str(exports / SAMPLE.name)}
+
+
+async def test_without_as_the_confirmation_names_the_login_role(
+    dsn: str, conn: Connection, exports: Path
+) -> None:
+    """A console started without `--as` names the role it logged in as,
+    which the database says, and the import is queued as that role."""
+    with connect(dsn) as own:
+        login = own.execute("SELECT current_user").fetchone()
+    assert login is not None
+    app = console(dsn, registry=load_kinds().registry, reviewer=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dialog(pilot)
+        await type_path(pilot, SAMPLE.name)
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"User: {login[0]}" in dialog_text(app)
+        await pilot.press("y")
+        await until(pilot, lambda: rows(conn))
+    [(_, _, _, user, _)] = rows(conn)
+    assert user == login[0]
 
 
 @pytest.mark.parametrize(

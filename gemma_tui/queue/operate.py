@@ -68,6 +68,19 @@ def cancel(conn: Connection, import_id: int, *, actor: str | None = None) -> Non
         _log(conn, import_id, f"Cancelled by '{role}' before it ran.")
 
 
+def acting_role(conn: Connection, actor: str | None = None) -> str:
+    """The role an operator's action runs as: `actor`, else the role the
+    connection logged in as (the database's `current_user`)."""
+    if actor is not None:
+        return actor
+    try:
+        row = conn.execute(_Q["current_role"]).fetchone()
+    except psycopg.Error as error:
+        raise readable(error) from error
+    assert row is not None
+    return str(row[0])
+
+
 @contextmanager
 def _acting(conn: Connection, actor: str | None, what: str) -> Iterator[str]:
     """A transaction as `actor` (None: the login role); yields the role's

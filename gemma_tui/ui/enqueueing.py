@@ -32,8 +32,9 @@ class EnqueueingApp(OperatingApp):
         if not self._kinds.base_kinds():
             self.notify("No import kind is installed here.", severity="warning")
             return
-        role = self._reviewer or "the login role"
-        dialog = NewImportScreen(self._kinds, start_directory(), role)
+        dialog = NewImportScreen(
+            self._kinds, start_directory(), self._dsn, self._reviewer
+        )
         self.push_screen(dialog, self._new_import_chosen)
 
     def _new_import_chosen(self, chosen: NewImport | None) -> None:

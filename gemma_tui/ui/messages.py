@@ -201,14 +201,18 @@ class DirectoryChanged(Message, bubble=False):
 
 class FileChecked(Message, bubble=False):
     """The file `picked` for a new import of `kind` passed the checks that
-    enqueueing makes; `path` is it made absolute, `size` in bytes."""
+    enqueueing makes; `path` is it made absolute, `size` in bytes; `role`
+    is the one it would be queued as."""
 
-    def __init__(self, kind: str, picked: Path, path: Path, size: int) -> None:
+    def __init__(
+        self, kind: str, picked: Path, path: Path, size: int, role: str
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.picked = picked
         self.path = path
         self.size = size
+        self.role = role
 
 
 class FileRefused(Message, bubble=False):

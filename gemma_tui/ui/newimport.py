@@ -6,8 +6,10 @@ pastes its path (over SSH that is often quicker). Tab moves between the
 three, Enter picks, Escape cancels. A picked file is checked in a thread
 worker as enqueueing checks it (`imports.file_data`, the kind's own
 `create`); a file that fails says why on the dialog's problem line, and
-one that passes opens a confirmation naming the kind and the file, whose
-Escape comes back here. The dialog only chooses: the App enqueues.
+one that passes opens a confirmation naming the kind, the file and the
+role it is queued as (without `--as`, the worker asks the database which
+role the console logged in as), whose Escape comes back here. The dialog
+only chooses: the App enqueues.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gemma_tui.db import connect
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue.imports import check_job, file_data
 from gemma_tui.queue.kinds import Registry
+from gemma_tui.queue.operate import acting_role
 from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import enqueue_dialog
@@ -55,6 +59,14 @@ def checked_file(registry: Registry, kind: str, path: Path) -> tuple[Path, int]:
         return absolute, absolute.stat().st_size
     except OSError as error:
         raise GemmaError(f"cannot read {str(absolute)!r}: {error.strerror}") from None
+
+
+def login_role(dsn: str, actor: str | None) -> str:
+    """The role a new import is queued as: `actor`, else the login role."""
+    if actor is not None:
+        return actor
+    with connect(dsn) as conn:
+        return acting_role(conn)
 
 
 def shown_directory(path: Path) -> str:
@@ -99,10 +111,13 @@ class NewImportScreen(ModalScreen[NewImport | None]):
         Binding("escape", "cancel", "Cancel", id="new_import.cancel"),
     ]
 
-    def __init__(self, registry: Registry, start: Path, role: str) -> None:
+    def __init__(
+        self, registry: Registry, start: Path, dsn: str, actor: str | None
+    ) -> None:
         super().__init__()
         self._registry = registry
-        self._role = role
+        self._dsn = dsn
+        self._actor = actor  # the `--as` role; None: the login role
         self._directory = start
         self._asked: tuple[str, Path] | None = None  # the latest pick checked
         self._kinds = OptionList(*_kind_options(registry), id="new-import-kinds")
@@ -210,10 +225,11 @@ class NewImportScreen(ModalScreen[NewImport | None]):
         # In a thread worker: only posts.
         try:
             absolute, size = checked_file(self._registry, kind, path)
+            role = login_role(self._dsn, self._actor)
         except GemmaError as error:
             self.post_message(m.FileRefused(kind, path, str(error)))
             return
-        self.post_message(m.FileChecked(kind, path, absolute, size))
+        self.post_message(m.FileChecked(kind, path, absolute, size, role))
 
     def on_file_refused(self, message: m.FileRefused) -> None:
         if self._asked == (message.kind, message.path):
@@ -224,7 +240,7 @@ class NewImportScreen(ModalScreen[NewImport | None]):
             return
         chosen = NewImport(message.kind, message.path)
         dialog = enqueue_dialog(
-            message.kind, message.path, message.size, self._role, self._registry
+            message.kind, message.path, message.size, message.role, self._registry
         )
         self.app.push_screen(dialog, partial(self._confirmed, chosen))
 
