@@ -163,9 +163,76 @@ def test_a_16_colour_terminal_without_colour_still_tells_every_state(
         coloured = terminal.screen(colours=True)
     finally:
         terminal.close()
-    assert len(screen.splitlines()) <= 24
-    assert all(len(line) <= 80 for line in screen.splitlines())
+    assert_16_colours_at_80x24(screen, coloured)
     assert set(review_rows(screen)) == set(gauges)
     assert re.search(rf"#{station}\b.*\bst\b", screen), screen
+
+
+def assert_16_colours_at_80x24(screen: str, coloured: str) -> None:
+    """The screen fits 80x24 and sets no 256 or truecolour colour."""
+    assert len(screen.splitlines()) <= 24
+    assert all(len(line) <= 80 for line in screen.splitlines())
     extended = {code for code in colour_codes(coloured) if ";" in code}
     assert extended == set(), extended
+
+
+def shows(terminal: Terminal, pattern: str) -> str:
+    """Waits until `pattern` is on screen; checks the screen's colours
+    and returns its text."""
+    wait_until(lambda: re.search(pattern, terminal.screen()), timeout=30)
+    screen = terminal.screen()
+    assert_16_colours_at_80x24(screen, terminal.screen(colours=True))
+    return screen
+
+
+def linux_console(dsn: str, *args: str) -> Terminal:
+    command = gemma_command(
+        "--dsn", dsn, "console", *args, term="linux", extra="NO_COLOR=1"
+    )
+    return Terminal(command, size=(80, 24))
+
+
+def test_the_views_and_the_new_import_dialog_read_without_colour(
+    dsn: str, conn: Connection
+) -> None:
+    """At 80x24 on the Linux console with NO_COLOR, the log (3), locks (4)
+    and runners (5) views and the New import dialog with its confirmation
+    draw with the 16 basic colours only, and tell levels, free resources,
+    runner states and the focused part in words."""
+    gauges, _ = pending_imports(dsn, conn)
+    registry = load_kinds().registry
+    export = sorted((samples() / "viadonau_asc").glob("*.asc"))[-1]
+    data = json.dumps({"file": str(export)})
+    # Due, its resources show as wanted in the locks view while no runner
+    # takes it.
+    imports.enqueue(conn, registry, "gm", data)
+
+    terminal = linux_console(dsn, "--read-only")
+    try:
+        shows(terminal, rf"#{gauges[0]}\b")
+        terminal.keys("3")
+        assert re.search(r"#\d+ +info ", shows(terminal, r"▶ Log"))
+        terminal.keys("4")
+        locks = shows(terminal, r"Dependency locks \(0 held · \d+ free")
+        assert re.search(r"gauge_measurements +free +-", locks), locks
+    finally:
+        terminal.close()
+
+    terminal = linux_console(dsn, "--as", "rita")
+    try:
+        shows(terminal, rf"#{gauges[0]}\b")
+        terminal.keys("5")
+        assert re.search(r"\bhere\b", shows(terminal, r"▶ Runners \(\d+\)"))
+        terminal.keys("1")
+        shows(terminal, r"▶ Review")
+        terminal.keys("n")
+        dialog = shows(terminal, r"▶ Kind")
+        assert "File for gm in" in dialog
+        terminal.keys("Tab", "Tab")
+        shows(terminal, r"▶ Or its path")
+        terminal.type(str(export))
+        terminal.keys("Enter")
+        confirmation = shows(terminal, r"Queue a new import of kind gm\?")
+        assert "User: rita" in confirmation
+    finally:
+        terminal.close()
