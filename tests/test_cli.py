@@ -157,3 +157,25 @@ def test_further_lines_of_a_log_message_cannot_pass_for_log_lines(
     shown = gemma("logs", str(row[0]), dsn=dsn).stdout.splitlines()
     assert shown[0].endswith("error bad name")
     assert shown[1] == f"{'':>30}| {fake}"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(
+    dsn: str, conn: Connection
+) -> None:
+    """`gemma-tui list | head -1`: the reader closes the pipe while rows
+    are still being written; the command stops quietly (status 141)."""
+    conn.execute(
+        "INSERT INTO import.imports (kind, username, data)"
+        " SELECT 'gm', 'alice', '{}' FROM generate_series(1, 3000)"
+    )
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "gemma_tui", "--dsn", dsn, "list", "--limit", "3000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    assert listing.stdout.readline()
+    listing.stdout.close()
+    said = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 141, said
+    assert said == ""
