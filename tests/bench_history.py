@@ -19,14 +19,12 @@ import asyncio
 import random
 import resource
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 
 from psycopg import sql
 from textual import events
@@ -41,7 +39,7 @@ from gemma_tui.queue.history import older, span
 from gemma_tui.ui.app import ConsoleApp
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
-from tests.conftest import with_database
+from tests.conftest import server_parent, with_database
 
 BATCH = 100_000
 PAGE = 200
@@ -106,8 +104,8 @@ def _server(dsn: str | None) -> Iterator[str]:
     if dsn:
         yield dsn
         return
-    with tempfile.TemporaryDirectory(prefix="gemma-tui-bench-") as directory:
-        data = Path(directory) / "pgdata"
+    with server_parent("gemma-tui-bench-") as directory:
+        data = directory / "pgdata"
         try:
             yield start_embedded(data)
         finally:

@@ -8,6 +8,7 @@ takes a few milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -40,14 +41,24 @@ DATA = Path(
 _numbers = itertools.count()
 
 
+@contextlib.contextmanager
+def server_parent(prefix: str) -> Iterator[Path]:
+    """A temporary directory to keep an embedded server's data in: open to
+    other users to read and enter, as the server's own user must when the
+    tests run as root (gemma-tui refuses a data directory it cannot reach)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        os.chmod(directory, 0o755)
+        yield Path(directory)
+
+
 @pytest.fixture(scope="session")
 def server_dsn() -> Iterator[str]:
     """The maintenance connection string of the test server."""
     if dsn := os.environ.get("GEMMA_TUI_TEST_DSN"):
         yield dsn
         return
-    with tempfile.TemporaryDirectory(prefix="gemma-tui-test-") as directory:
-        data = Path(directory) / "pgdata"
+    with server_parent("gemma-tui-test-") as directory:
+        data = directory / "pgdata"
         try:
             yield start_embedded(data)
         finally:

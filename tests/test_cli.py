@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +181,39 @@ def test_a_reader_that_stops_early_gets_no_traceback(
     said = listing.stderr.read().decode()
     assert listing.wait(timeout=60) == 141, said
     assert said == ""
+
+
+def test_a_data_directory_that_is_no_place_for_a_database_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A file, or a directory of other files, named as the embedded
+    server's data directory: one line, status 2, and the file and the
+    directory are left as they were (owner and mode too)."""
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine\n")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "other").write_text("x")
+    for place, said in ((afile, "is not a directory"), (busy, "holds other files")):
+        before = place.stat()
+        ran = gemma("--data-dir", str(place), "list")
+        assert ran.returncode == 2, ran.stderr
+        assert ran.stderr.count("\n") == 1 and said in ran.stderr, ran.stderr
+        after = place.stat()
+        assert (after.st_uid, after.st_mode) == (before.st_uid, before.st_mode)
+    assert afile.read_text() == "mine\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server over")
+def test_as_root_a_data_directory_the_server_cannot_reach_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Run as root, the server runs as another user: a data directory below
+    a private one is refused, and the private one stays private."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    ran = gemma("--data-dir", str(private / "pgdata"), "list")
+    assert ran.returncode == 2, ran.stderr
+    assert f"may not enter {private}" in ran.stderr
+    assert private.stat().st_mode & 0o777 == 0o700
+    assert not (private / "pgdata").exists()

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ import psycopg
 import pytest
 
 from gemma_tui.db import Connection
+from tests.conftest import server_parent
 from tests.engine import moved
 from tests.running import wait_until
 from tests.terminals import Terminal, asked, gemma_command, needs_tmux
@@ -29,8 +29,8 @@ def data_dir() -> Iterator[Path]:
     # Not under pytest's tmp_path: a pytest starting meanwhile (another
     # checkout's, say) makes its base directory private again, and the
     # server, which runs as its own user, could then not be stopped.
-    with tempfile.TemporaryDirectory(prefix="gemma-tui-demo-") as parent:
-        directory = Path(parent) / "pgdata"
+    with server_parent("gemma-tui-demo-") as parent:
+        directory = parent / "pgdata"
         yield directory
         # A console killed with its terminal leaves the embedded server up.
         pid_file = directory / "postmaster.pid"

