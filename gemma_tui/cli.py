@@ -158,12 +158,15 @@ def _add_enqueue(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> N
     source.add_argument("--file", type=Path, help="file to import")
     source.add_argument("--data", help="job data as JSON")
     enqueue.add_argument("--user", help="role to submit as")
-    enqueue.add_argument("--due", help="ISO time with zone, or +30s, +10m, +2h")
+    enqueue.add_argument("--due", help="ISO time with zone, or +30s, +10m, +2h, +1d")
     enqueue.add_argument(
         "--tries", type=_tries, help=f"tries left after a failure, 0 to {MAX_TRIES}"
     )
     enqueue.add_argument(
-        "--retry-wait", type=_seconds, metavar="SECONDS", help="wait before a retry"
+        "--retry-wait",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wait before a retry (shorter than 5 s counts as 5 s)",
     )
     enqueue.add_argument("--wait", action="store_true", help="wait until it ends")
     enqueue.add_argument("--email", action="store_true", help="mail the outcome")
