@@ -217,3 +217,10 @@ def test_as_root_a_data_directory_the_server_cannot_reach_is_refused(
     assert f"may not enter {private}" in ran.stderr
     assert private.stat().st_mode & 0o777 == 0o700
     assert not (private / "pgdata").exists()
+
+
+def test_a_connection_string_that_cannot_be_read_says_how_to_write_one() -> None:
+    ran = gemma("--dsn", "nonsense", "list")
+    assert ran.returncode == 2
+    assert "key=value pairs" in ran.stderr and "postgresql:// URL" in ran.stderr
+    assert ran.stderr.count("\n") == 1

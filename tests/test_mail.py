@@ -172,3 +172,12 @@ def test_the_operator_keeps_addresses_from_the_command_line(
     assert listed.stdout.split() == ["alice", "b@example.org"]
     assert gemma("email", "unset", "alice", dsn=dsn).returncode == 0
     assert gemma("email", "list", dsn=dsn).stdout == ""
+
+
+def test_an_address_for_a_role_that_does_not_exist_is_refused(
+    dsn: str, conn: Connection
+) -> None:
+    refused = gemma("email", "set", "nobody_here", "n@example.org", dsn=dsn)
+    assert refused.returncode == 2
+    assert refused.stderr == "gemma-tui: no such role: 'nobody_here'\n"
+    assert gemma("email", "list", dsn=dsn).stdout == ""

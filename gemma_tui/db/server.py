@@ -164,5 +164,8 @@ def _checked(dsn: str) -> str:
     try:
         conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as error:
-        raise GemmaError(f"not a valid connection string: {redact(dsn)}") from error
+        raise GemmaError(
+            "not a valid connection string: write it as key=value pairs"
+            " (host=... dbname=...) or as a postgresql:// URL"
+        ) from error
     return dsn

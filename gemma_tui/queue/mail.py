@@ -156,11 +156,14 @@ def tell_submitter(
 
 def set_address(conn: Connection, username: str, address: str) -> None:
     try:
-        conn.execute(_Q["set_address"], {"username": username, "address": address})
+        params = {"username": username, "address": address}
+        row = conn.execute(_Q["set_address"], params).fetchone()
     except psycopg.errors.CheckViolation as error:
         raise MailError(f"not a mail address: {address!r}") from error
     except psycopg.Error as error:
         raise readable(error) from error
+    if row is None:
+        raise MailError(f"no such role: {username!r}")
 
 
 def unset_address(conn: Connection, username: str) -> bool:

@@ -4,10 +4,13 @@
 SELECT address FROM import.mail_addresses WHERE username = %(username)s;
 
 -- name: set_address
+-- Only for a role that exists: no row comes back for one that does not.
 INSERT INTO import.mail_addresses (username, address)
-VALUES (%(username)s, %(address)s)
+SELECT %(username)s::text, %(address)s
+WHERE EXISTS (SELECT FROM pg_roles WHERE rolname = %(username)s::text)
 ON CONFLICT (username)
-DO UPDATE SET address = EXCLUDED.address, changed = CURRENT_TIMESTAMP;
+DO UPDATE SET address = EXCLUDED.address, changed = CURRENT_TIMESTAMP
+RETURNING username;
 
 -- name: unset_address
 DELETE FROM import.mail_addresses WHERE username = %(username)s;
