@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from gemma_tui.queue.workers import Workers
 from tests.engine import wait_until
@@ -49,3 +50,27 @@ def test_a_failing_task_keeps_its_thread() -> None:
     assert ran.wait(timeout=10)
     assert [t.name for t in threads_named("sturdy-")] == ["sturdy-1"]
     workers.close()
+
+
+def hold(gate: threading.Event) -> None:
+    gate.wait(timeout=10)
+
+
+def test_a_task_never_waits_behind_another_while_a_thread_is_free() -> None:
+    """Two tasks given at once to workers with one idle thread and room
+    for one more: the second runs while the first still blocks, however
+    late the idle thread wakes to take the first."""
+    for attempt in range(20):
+        workers = Workers(f"free{attempt}", 2)
+        warmed = threading.Event()
+        workers.submit(warmed.set)
+        wait_until(warmed.is_set)
+        gate = threading.Event()
+        second = threading.Event()
+        workers.submit(partial(hold, gate))
+        workers.submit(second.set)
+        try:
+            assert second.wait(timeout=5), f"attempt {attempt}"
+        finally:
+            gate.set()
+            workers.close()

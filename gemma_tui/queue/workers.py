@@ -30,7 +30,8 @@ class Workers:
         self._size = size
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._idle = 0
+        self._idle = 0  # threads waiting for a task
+        self._queued = 0  # tasks no thread has taken yet
         self._started = 0
         self._closed = False
 
@@ -38,7 +39,10 @@ class Workers:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the workers are closed")
-            if not self._idle and self._started < self._size:
+            self._queued += 1
+            # A thread counts as idle until it has taken a task: one that
+            # is about to take the task before this one is no free thread.
+            if self._idle < self._queued and self._started < self._size:
                 self._started += 1
                 self._start(self._started)
         self._tasks.put(task)
@@ -65,6 +69,8 @@ class Workers:
             task = self._tasks.get()
             with self._lock:
                 self._idle -= 1
+                if task is not None:
+                    self._queued -= 1
             if task is None:
                 return
             try:
