@@ -311,7 +311,13 @@ def test_imports_claimed_together_keep_every_dependency_rule(
         first_other = submit(conn, {"action": "block", "gate": "other"}, "other")
         second_other = submit(conn, OK, "other")
         with running(dsn, settings=replace(FAST, max_running=4)) as handle:
-            wait_until(lambda: in_state(conn, "running", r1, r2, first_other))
+            # The claim commits before the runner reports each start.
+            wait_until(
+                lambda: (
+                    in_state(conn, "running", r1, r2, first_other)
+                    and len(handle.started()) == 3
+                )
+            )
             assert handle.started() == [r1, r2, first_other]
             assert in_state(conn, "queued", toy_import, second_other)
             for event in gate.values():
