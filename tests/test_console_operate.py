@@ -187,3 +187,49 @@ async def test_read_only_offers_no_operations(dsn: str, conn: Connection) -> Non
         await pilot.pause(0.2)
         assert not isinstance(app.screen, Confirm)
     assert state_of(conn, failed) == "failed"
+
+
+async def test_a_and_d_on_a_detail_decide_the_import_shown(
+    dsn: str, conn: Connection
+) -> None:
+    """From the detail of a pending import, the decision names that import
+    (not the one highlighted in the Review pane, nor the marked ones); on
+    the detail of an import that is not pending, a and d are not offered."""
+    older = add_import(conn, "pending")
+    newer = add_import(conn, "pending")
+    failed = add_import(conn, "failed")
+    app = console(dsn)
+    async with app.run_test(size=(100, 30)) as pilot:
+        review = app.query_one("#review")
+        await until(pilot, lambda: getattr(review, "row_count", 0) == 2)
+        await pilot.press("space")  # marks the newer one
+        await pilot.press("enter")  # the cursor moved on to the older one
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.import_id == older
+        await until(pilot, lambda: screen.detail is not None)
+        assert app.check_action("accept", ()) is True
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Decline import #{older}?" in dialog_text(app)
+        await pilot.press("escape")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"Accept import #{older}?" in dialog_text(app)
+        await pilot.press("y")
+        await until(pilot, lambda: state_of(conn, older) == "reviewed")
+        await pilot.press("escape")
+
+        pane = app.query_one("#failed", FailedTable)
+        await until(pilot, lambda: pane.row_count == 1)
+        pane.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        failed_detail = app.screen
+        assert isinstance(failed_detail, DetailScreen)
+        await until(pilot, lambda: failed_detail.detail is not None)
+        assert app.check_action("accept", ()) is False
+        assert app.check_action("decline", ()) is False
+        await leave(pilot)
+    assert state_of(conn, newer) == "pending"
+    assert state_of(conn, failed) == "failed"

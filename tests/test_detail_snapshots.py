@@ -107,7 +107,8 @@ def test_detail_of_a_pending_import(
     apart", the chain "#1 → #2 → #3 (this one)" and the log counts; the
     log below shows three lines, the warning's level word highlighted and
     the hostile text literal with its escape sequence gone. No errors pane.
-    The footer names Panes (tab), Back, Info, Warnings, Errors."""
+    The footer names Panes (tab), Back, Info, Warnings, Errors, and Accept
+    and Decline (a, d), which act on this import."""
     fill_chain(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=size, run_before=opened(3))

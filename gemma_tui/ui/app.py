@@ -453,6 +453,9 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         if action in ("accept", "decline", "toggle_mark"):
             if self._read_only:
                 return False
+            if (pending := self.detail_pending()) is not None:
+                # On a detail: only for the import shown, if in review.
+                return pending and action != "toggle_mark" and not self._leaving
             # None shows the key greyed out in the footer.
             return True if self._imports_in_review() and not self._leaving else None
         return True

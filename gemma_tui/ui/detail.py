@@ -93,6 +93,8 @@ class DetailScreen(Screen[None]):
         Binding("i", "toggle_level('info')", "Info", id="detail.info"),
         Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
         Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
+        Binding("a", "app.accept", "Accept", id="detail.accept"),
+        Binding("d", "app.decline", "Decline", id="detail.decline"),
         Binding("r", "app.retry_import", "Retry", id="detail.retry"),
         Binding("c", "app.cancel_import", "Cancel", id="detail.cancel"),
         Binding("tab", "app.focus_next", "Panes", id="detail.next_pane"),

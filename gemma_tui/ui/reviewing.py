@@ -22,6 +22,7 @@ from gemma_tui.text import one_line
 from gemma_tui.ui import messages as m
 from gemma_tui.ui.confirm import batch_dialog, decision_dialog, ids_text
 from gemma_tui.ui.decisions import Decider, Decision
+from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.screen import ConsoleScreen
 
 
@@ -125,8 +126,10 @@ class ReviewingApp(App[None]):
         self.push_screen(dialog, partial(self._confirmed, batch))
 
     def _chosen(self) -> list[ImportRow]:
-        """The marked imports shown, or else the highlighted one; says why
-        none."""
+        """The import of the detail shown; or else the marked imports
+        shown, or else the highlighted one; says why none."""
+        if isinstance(self.screen, DetailScreen):
+            return self._detail_chosen(self.screen)
         if marked := self._marks_shown():
             ids = sorted(marked, reverse=True)
             return [self._imports[number] for number in ids]
@@ -143,6 +146,27 @@ class ReviewingApp(App[None]):
             )
             return []
         return [row]
+
+    def _detail_chosen(self, screen: DetailScreen) -> list[ImportRow]:
+        detail = screen.detail
+        row = self._imports.get(screen.import_id)
+        if detail is not None and detail.state == "pending" and row is not None:
+            return [row]
+        state = detail.state if detail is not None else "not read yet"
+        self.notify(
+            f"#{screen.import_id} is {state}, not pending in this console",
+            severity="warning",
+            markup=False,
+        )
+        return []
+
+    def detail_pending(self) -> bool | None:
+        """On an import's detail: whether it waits for review; elsewhere
+        None."""
+        if not isinstance(self.screen, DetailScreen):
+            return None
+        detail = self.screen.detail
+        return detail is not None and detail.state == "pending"
 
     def _confirmed(self, batch: tuple[Decision, ...], confirmed: bool | None) -> None:
         if not confirmed:
