@@ -68,3 +68,11 @@ async def test_the_locks_give_way_when_the_terminal_is_short(dsn: str) -> None:
         await pilot.resize_terminal(80, 40)
         await until(pilot, lambda: locks.region.height > 3)
         assert locks.region.bottom <= app.screen.query_one("#log").region.y
+
+
+def test_the_title_counts_what_shows_of_the_failures() -> None:
+    """Fewer shown than failed (the pane's limit, or the filter): "1 of 3"."""
+    pane = FailedTable()
+    pane.counted(3, timedelta(hours=24))
+    assert pane.note(1) == "1 of 3 in 24 h"
+    assert pane.note(3) == "3 in 24 h"

@@ -7,7 +7,7 @@ from textual.message import Message
 from gemma_tui.db import Connection
 from gemma_tui.queue.imports import logs_of
 from gemma_tui.ui import messages
-from gemma_tui.ui.confirm import Confirm
+from gemma_tui.ui.confirm import Confirm, pause_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.panes import FailedTable, QueuedTable
 from tests.consoles import add_import, console, hook, leave, until
@@ -233,3 +233,12 @@ async def test_a_and_d_on_a_detail_decide_the_import_shown(
         await leave(pilot)
     assert state_of(conn, newer) == "pending"
     assert state_of(conn, failed) == "failed"
+
+
+def test_the_pause_dialog_counts_only_imports_that_run() -> None:
+    def said(running: int) -> str:
+        return " ".join(pause_dialog(True, running).details)
+
+    assert "import" not in said(0).split("new imports")[1]
+    assert "The 1 import runs on to the end." in said(1)
+    assert "The 2 imports run on to the end." in said(2)

@@ -54,6 +54,11 @@ class Confirm(ModalScreen[bool]):
         self._refusal = refusal  # what n and Escape do, in words
         self._tone = tone
 
+    @property
+    def details(self) -> list[str]:
+        """The lines under the question, as text."""
+        return [line.plain for line in self._details]
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes=self._tone):
             yield Static(self._question, id="question")
@@ -176,12 +181,11 @@ def enqueue_dialog(
 def pause_dialog(pause: bool, running: int) -> Confirm:
     """Asks to pause or resume this console's runner."""
     if pause:
-        imports = "import runs" if running == 1 else "imports run"
-        details = [
-            Content("It takes no new imports until you resume it (p);"),
-            Content(f"the {running} {imports} on to the end."),
-            Content("Other runners on the database go on as before."),
-        ]
+        details = [Content("It takes no new imports until you resume it (p).")]
+        if running:
+            imports = "import runs" if running == 1 else "imports run"
+            details.append(Content(f"The {running} {imports} on to the end."))
+        details.append(Content("Other runners on the database go on as before."))
         return Confirm("Pause this console's runner?", details, "pause", tone="-quit")
     details = [Content("It takes due imports again.")]
     return Confirm("Resume this console's runner?", details, "resume", tone="-quit")

@@ -314,7 +314,8 @@ class FailedTable(ImportsTable):
         if not self._window:
             return None
         if self._total > shown:
-            return f"newest {shown} of {self._total} in {self._window}"
+            # Fewer shown: past the pane's limit, or hidden by the filter.
+            return f"{shown} of {self._total} in {self._window}"
         return f"{shown} in {self._window}"
 
     def order(self, rows: list[ImportRow]) -> list[ImportRow]:
