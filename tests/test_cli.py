@@ -224,3 +224,11 @@ def test_a_connection_string_that_cannot_be_read_says_how_to_write_one() -> None
     assert ran.returncode == 2
     assert "key=value pairs" in ran.stderr and "postgresql:// URL" in ran.stderr
     assert ran.stderr.count("\n") == 1
+
+
+def test_a_data_directory_the_system_cannot_name_is_one_line() -> None:
+    """A path the file system refuses to look up (a name over 255 bytes)."""
+    ran = gemma("--data-dir", f"/tmp/{'a' * 300}/pgdata", "list")
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.count("\n") == 1, ran.stderr
+    assert "File name too long" in ran.stderr

@@ -104,24 +104,27 @@ def check_data_dir(directory: Path) -> None:
     here that is not a database directory or a new one, and as root only
     where the way there is open already.
     """
-    if directory.exists() and not directory.is_dir():
-        raise GemmaError(f"the data directory {directory} is not a directory")
-    if _holds_other_files(directory):
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise GemmaError(f"the data directory {directory} is not a directory")
+        if _holds_other_files(directory):
+            raise GemmaError(
+                f"the data directory {directory} holds other files and no"
+                " database; name a new or empty directory"
+            )
+        if os.name == "posix" and os.geteuid() == 0:
+            _check_reachable(directory)
+    except OSError as error:
+        # A name too long, a directory this user may not look into.
         raise GemmaError(
-            f"the data directory {directory} holds other files and no"
-            " database; name a new or empty directory"
-        )
-    if os.name == "posix" and os.geteuid() == 0:
-        _check_reachable(directory)
+            f"cannot use {directory} as the data directory: {error.strerror}"
+        ) from None
 
 
 def _holds_other_files(directory: Path) -> bool:
     if not directory.is_dir() or (directory / "PG_VERSION").exists():
         return False
-    try:
-        return any(directory.iterdir())
-    except OSError as error:
-        raise GemmaError(f"cannot read {directory}: {error.strerror}") from None
+    return any(directory.iterdir())
 
 
 def _check_reachable(directory: Path) -> None:
