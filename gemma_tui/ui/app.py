@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ScreenStackError
 from textual.binding import Binding, BindingType
@@ -36,6 +36,7 @@ from gemma_tui.ui.banner import Board
 from gemma_tui.ui.confirm import Confirm, quit_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.enqueueing import EnqueueingApp
+from gemma_tui.ui.exitguard import ExitGuard
 from gemma_tui.ui.filterbar import FilterBar, FilterInput
 from gemma_tui.ui.history import HistoryScreen
 from gemma_tui.ui.historytable import HistoryTable
@@ -148,6 +149,8 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._runner_done = threading.Event()
         self._runner_done.set()  # cleared while a hosted runner is started
         self._leaving = False
+        drain_wait = self._runner_settings.drain_grace + EXIT_MARGIN
+        self._exit_guard = ExitGuard(self._runner_done, drain_wait)
         self.board = Board()
         self._view = ConsoleScreen(clock().tzinfo, self.board)
         self.add_mode(OVERVIEW, lambda: self._view)
@@ -517,13 +520,22 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         loop = asyncio.get_running_loop()
         for number in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(number, self._signalled)
+                loop.add_signal_handler(number, self._signalled, number)
 
-    def _signalled(self) -> None:
+    def _signalled(self, number: int) -> None:
         # The terminal may be gone: leave the screen now; the host waits
-        # for the runner to drain (`stop_runner`).
+        # for the runner to drain (`stop_runner`). Leaving the screen can
+        # block on a terminal that is gone, hence the guard.
         self._stop.set()
+        self._leaving = True
+        self._exit_guard.arm(128 + number)
         self.exit()
+
+    async def run_async(self, **options: Any) -> None:
+        try:
+            await super().run_async(**options)
+        finally:
+            self._exit_guard.stand_down()
 
 
 def _title(suffix: str) -> str:
