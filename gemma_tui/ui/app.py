@@ -531,9 +531,10 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._exit_guard.arm(128 + number)
         self.exit()
 
-    async def run_async(self, **options: Any) -> None:
+    async def run_async(self, **options: Any) -> Any:
+        # Returns what `exit` was given, as Textual's own does.
         try:
-            await super().run_async(**options)
+            return await super().run_async(**options)
         finally:
             self._exit_guard.stand_down()
 
