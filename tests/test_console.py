@@ -206,7 +206,11 @@ async def test_hostile_text_is_shown_literally(
     )
     app = console(dsn)
     hooked = hook(heard)
-    async with app.run_test(notifications=True, message_hook=hooked) as pilot:
+    # Wide enough for the review pane's every column, the user's too.
+    size = (160, 50)
+    async with app.run_test(
+        notifications=True, message_hook=hooked, size=size
+    ) as pilot:
         log = app.query_one("#log", LogPane)
         await until(pilot, lambda: len(log.lines) == 2)
         assert log.lines[0].endswith(f"#{import_id} warn  [/] [@click=app.quit]")

@@ -21,13 +21,13 @@ async def test_the_runners_pane_shows_this_console_and_the_others(
 ) -> None:
     """The hosted runner reads as "here" with this process's pid; a runner
     registered elsewhere whose process is gone reads as "gone"; the Running
-    pane counts one live runner."""
+    pane counts one live runner. At 160 columns, where every column shows."""
     gone = conn.execute(
         "INSERT INTO import.runners (host, pid) VALUES ('elsewhere', 4242) RETURNING id"
     ).fetchone()
     assert gone is not None
     app = console(dsn, runner=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 50)) as pilot:
         pane = app.query_one("#runners", RunnersTable)
         await until(pilot, lambda: pane.row_count >= 1 and app._runner_id())
         here = str(app._runner_id())

@@ -36,12 +36,12 @@ def test_main_screen(
     snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """The console at 80x24, in two columns: the Review pane on top left,
-    focused (▶), with #5, #4, #2, #1 newest first, their warning and error
-    counts and "… ago"; Running "(1 · 2 runners live)" with #6 (gm,
-    1m 00s); Queued with #7 due "now"
-    above #8 "in 25m 00s" (demo_importer whole); Failed "(1 in 24 h)" with #3, its one
-    error and "51m 00s ago"; no Locks or Runners pane (they give way at
-    this height);
+    focused (▶), with #5, #4, #2, #1 newest first and their warning and
+    error counts (their user and end time give way: a table shows whole
+    columns only); Running "(1 · 2 runners live)" with #6 (gm, 1m 00s);
+    Queued with #7 due "now" above #8 "in 25m 00s" (demo_importer whole);
+    Failed "(1 in 24 h)" with #3 "51m 00s ago" (its error count gives
+    way); no Locks or Runners pane (they give way at this height);
     the log at the bottom, newest line last; the footer names enter,
     space, a, d, history, filter, keys and q. No pane overflows its cell.
 
@@ -121,8 +121,10 @@ def _started(import_id: int) -> messages.ImportStarted:
 def test_main_screen_at_100x40(snap_compare: Snap, conn: Connection, dsn: str) -> None:
     """Narrow but tall: two columns, Review | Running, Queued | Failed, then
     Locks | Runners (they give way only below 36 lines; the Runners pane
-    shows host, jobs, here/gone/live and uptime, its pid cut), the log at
-    the bottom."""
+    shows host, jobs, here/gone/live and uptime, and no pid), the log at
+    the bottom. Review shows its user but not the end time, Running not
+    its user, Failed "51m 00s ago" and the error count, not the user: no
+    column is cut."""
     fill(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=(100, 40), run_before=settled(4))

@@ -100,8 +100,8 @@ def failed(row: ImportRow, now: datetime) -> Cells:
     return (
         import_id(row.id),
         literal(row.kind),
-        count(row.errors),
         Text(f"{duration((now - row.changed).total_seconds())} ago"),
+        count(row.errors),
         literal(row.username),
     )
 

@@ -18,6 +18,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
@@ -30,10 +31,23 @@ from gemma_tui.ui.cells import Cells
 from gemma_tui.ui.messages import ImportChosen
 
 Row = tuple[str, Cells]
+Columns = tuple[tuple[str, str, int], ...]  # (key, heading, width) each
 
 
 def _plain(values: Iterable[Text]) -> tuple[str, ...]:
     return tuple(value.plain for value in values)
+
+
+def _fitting(columns: Columns, width: int, padding: int) -> Columns:
+    """The first of `columns` whose cells end within `width` (the last
+    one's right padding may be cut); the first column always."""
+    used, count = 0, 0
+    for _, _, column_width in columns:
+        if used + padding + column_width > width:
+            break
+        used += column_width + 2 * padding
+        count += 1
+    return columns[: max(count, 1)]
 
 
 class KeyedTable(DataTable[Text]):
@@ -50,10 +64,12 @@ class KeyedTable(DataTable[Text]):
     # (key, heading, width): fixed widths, so that columns never jump as
     # rows come and go, and need no measuring (which a DataTable does
     # lazily, drawing headings-wide columns until it has).
-    COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    COLUMNS: ClassVar[Columns] = ()
     # What the table shows while it is narrower than NARROW_BELOW cells:
-    # some of COLUMNS, perhaps narrower, so that every one shows whole.
-    NARROW_COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    # some of COLUMNS, perhaps narrower. Of either set, the table shows the
+    # first columns that fit whole: a cut column misleads (a time cut to
+    # one digit reads as a count), and the detail shows them all.
+    NARROW_COLUMNS: ClassVar[Columns] = ()
     NARROW_BELOW: ClassVar[int] = 0
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -68,8 +84,18 @@ class KeyedTable(DataTable[Text]):
         self._retitle()
 
     def on_resize(self, event: events.Resize) -> None:
-        narrow = self.NARROW_COLUMNS and event.size.width < self.NARROW_BELOW
-        shown = self.NARROW_COLUMNS if narrow else self.COLUMNS
+        self._refit(event.size)
+
+    def _refit(self, size: Size) -> None:
+        """Shows the columns that fit `size`, if they are not those shown."""
+        if not size.width:
+            return  # not laid out yet
+        narrow = self.NARROW_COLUMNS and size.width < self.NARROW_BELOW
+        columns = self.NARROW_COLUMNS if narrow else self.COLUMNS
+        # A scrollbar takes its room only while the rows overflow.
+        overflows = self.row_count + int(self.show_header) > size.height
+        scrollbar = self.styles.scrollbar_size_vertical if overflows else 0
+        shown = _fitting(columns, size.width - scrollbar, self.cell_padding)
         if shown == self._shown:
             return
         chosen = self.highlighted_key
@@ -85,7 +111,7 @@ class KeyedTable(DataTable[Text]):
 
     def _visible(self, values: Cells) -> Cells:
         """The cells of the columns shown, of a row's cells for COLUMNS."""
-        if self._shown is self.COLUMNS:
+        if self._shown == self.COLUMNS:
             return values
         shown = {key for key, _, _ in self._shown}
         pairs = zip(self.COLUMNS, values, strict=True)
@@ -134,6 +160,7 @@ class KeyedTable(DataTable[Text]):
         self._restore(chosen)
         self._note = str(len(rows)) if note is None else note
         self._retitle()
+        self._refit(self.size)
 
     def _update_row(self, key: str, values: Cells) -> None:
         for (column, _, _), value in zip(self._shown, values, strict=True):
@@ -292,11 +319,12 @@ class FailedTable(ImportsTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "app.retry_import", "Retry now", id="retry"),
     ]
+    # When it failed before how often: a narrow pane keeps the time.
     COLUMNS = (
         ("id", "Import", 7),
         ("kind", "Kind", 6),
-        ("errors", "Err", 4),
         ("ended", "Failed", 12),
+        ("errors", "Err", 4),
         ("user", "User", 14),
     )
 
