@@ -74,6 +74,49 @@ async def test_level_keys_hide_and_show_log_lines(dsn: str, conn: Connection) ->
         assert [line.split()[2] for line in lines.lines] == ["info", "error", "info"]
 
 
+LONG = (
+    "Station 'KIENSTOCK' (Donau km 2015.21): the water level series ends on "
+    "2024-04-30 at 23:45, fourteen hours before the others; staged up to then"
+)
+
+
+async def test_a_long_log_line_wraps_under_its_message(
+    dsn: str, conn: Connection
+) -> None:
+    """A warning longer than the pane goes on over several lines, each
+    inside the pane, the rest indented under the message, and every word
+    is there; narrowed from 100 to 80 columns, it wraps again."""
+    import_id = add_import(conn, "pending")
+    log(conn, import_id, "warn", LONG)
+    log(conn, import_id, "info", "short")
+    app = console(dsn)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(ImportChosen(import_id))
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        pane = app.screen.query_one(DetailLog)
+        await until(pilot, lambda: any("short" in line for line in pane.lines))
+        wide = wrapped(pane)
+
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: len(pane.lines) > len(wide))
+        wrapped(pane)
+        assert "2 of 2 lines" in str(pane.border_title)
+
+
+def wrapped(pane: DetailLog) -> list[str]:
+    """The pane's lines, checked: the long one over several, inside the
+    pane, indented under its message, every word there; the short last."""
+    width = pane.scrollable_content_region.width
+    lines = list(pane.lines)
+    assert len(lines) >= 3
+    assert all(len(line) <= width for line in lines)
+    indent = lines[0].index("Station")
+    assert all(line.startswith(" " * indent) for line in lines[1:-1])
+    assert " ".join(part.strip() for part in lines[:-1]).endswith(LONG)
+    assert lines[-1].endswith("info  short")
+    return lines
+
+
 async def test_the_detail_follows_its_import(dsn: str, conn: Connection) -> None:
     import_id = add_import(conn, "queued")
     app = console(dsn)
