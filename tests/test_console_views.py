@@ -74,6 +74,39 @@ async def test_the_log_view_shows_what_the_pane_got_and_what_comes(
         assert app.current_mode == OVERVIEW
 
 
+LONG = (
+    "Station 'KIENSTOCK' (Donau km 2015.21): the water level series ends on "
+    "2024-04-30 at 23:45, fourteen hours before the others"
+)
+
+
+async def test_the_log_view_wraps_a_long_line_the_overview_keeps_it_one(
+    dsn: str, conn: Connection
+) -> None:
+    """The log view goes on under the message, inside the pane, every word
+    there; the overview's pane keeps one line to an entry."""
+    fill(conn)
+    app = picture_console(dsn)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(4)(pilot)
+        add_line(conn, 6, "warn", LONG)
+        overview = app.query_one("#log", LogPane)
+        await until(pilot, lambda: "KIENSTOCK' (Donau" in log_text(overview))
+        assert overview.lines[-1].endswith(LONG)
+        view = await switch(pilot, "3", LogScreen)
+        pane = view.log_pane
+        await until(pilot, lambda: pane.line_count > overview.line_count)
+        width = pane.scrollable_content_region.width
+        lines = [str(line) for line in pane.lines]
+        start = next(n for n, line in enumerate(lines) if "(Donau km" in line)
+        first, *rest = lines[start:]
+        indent = first.index("Station")
+        assert rest and all(line.startswith(" " * indent) for line in rest)
+        assert all(len(line) <= width for line in lines)
+        assert " ".join(line.strip() for line in lines[start:]).endswith(LONG)
+        assert "new line" not in str(pane.border_title)
+
+
 async def test_the_filter_narrows_the_log_to_its_imports(
     dsn: str, conn: Connection
 ) -> None:

@@ -13,8 +13,6 @@ from datetime import datetime, tzinfo
 from typing import ClassVar
 
 import psycopg
-from rich.cells import cell_len
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -35,13 +33,10 @@ from gemma_tui.ui.logpane import Levels
 from gemma_tui.ui.messages import DetailRead, DetailUnreadable
 from gemma_tui.ui.quietlog import QuietLog
 from gemma_tui.ui.waitingtext import waiting_text
+from gemma_tui.ui.wrapping import wrapped
 
 # The level word follows the date and the time (see describe.entry_line).
 _LEVEL = re.compile(r"^\S+ \S+ (warn|error)\b")
-# Where the message starts, after the level word and its padding.
-_MESSAGE = re.compile(r"^\S+ \S+ \S+ +")
-# Narrower than this, a wrapped message goes on under the time instead.
-_MIN_WRAP = 24
 
 
 class DetailLog(QuietLog):
@@ -75,7 +70,10 @@ class DetailLog(QuietLog):
         detail = self._detail
         shown = [] if detail is None else self._shown(detail)
         self._wrapped_at = width = self.scrollable_content_region.width
-        self.write_lines([part for line in shown for part in self._wrap(line, width)])
+        console = self.app.console
+        self.write_lines(
+            [part for line in shown for part in wrapped(line, width, console)]
+        )
         if following:
             self.call_after_refresh(self.scroll_end, animate=False)
         self.border_title = Content(self._title(len(shown)))
@@ -86,20 +84,6 @@ class DetailLog(QuietLog):
             for entry in detail.log
             if entry.level in self.levels
         ]
-
-    def _wrap(self, line: str, width: int) -> list[str]:
-        """`line` in lines of `width` cells at most, the message going on
-        under itself: an operator deciding on an import reads it whole."""
-        if width <= 0 or cell_len(line) <= width:
-            return [line]
-        found = _MESSAGE.match(line)
-        indent = found.end() if found else 0
-        if width - indent < _MIN_WRAP:
-            indent = min(2, width - 1)
-        head, message = line[:indent], line[indent:]
-        parts = Text(message).wrap(self.app.console, width - indent, overflow="fold")
-        pieces = [part.plain.rstrip() for part in parts] or [""]
-        return [head + pieces[0]] + [" " * indent + piece for piece in pieces[1:]]
 
     def _title(self, shown: int) -> str:
         on = [level for level in describe.LEVELS if level in self.levels]

@@ -6,7 +6,9 @@ operator has scrolled back, the pane counts new lines instead of jumping;
 back at the end, it follows again. `i`, `w` and `e` show or hide a level,
 and the App may narrow the lines to some imports (its filter): the pane
 keeps the newest `max_lines` lines of every level and import, bounded
-too, and redraws from them. The overview and the log view each hold one.
+too, and redraws from them. The overview and the log view each hold one;
+the log view's wraps a long line under its message (again on a resize,
+following the end), the overview's keeps a line to an entry.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gemma_tui.queue.imports import LogLine
 from gemma_tui.ui import cells
 from gemma_tui.ui.describe import LEVELS
 from gemma_tui.ui.quietlog import QuietLog
+from gemma_tui.ui.wrapping import wrapped
 
 MAX_LINES = 1000
 
@@ -89,9 +92,13 @@ class LogPane(QuietLog):
         max_lines: int = MAX_LINES,
         kept: Iterable[Line] = (),
         wanted: Wanted = every_line,
+        wrap: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(highlight=True, max_lines=max_lines, id=id)
+        # Wrapping: long lines go on under their message; else they are cut.
+        self._wrap = wrap
+        self._wrapped_at = 0  # the width the lines were wrapped for
         self.highlighter = Levels(self, _LEVEL, "log-pane")
         self._zone = zone
         # `kept`: lines another pane received before this one existed.
@@ -107,8 +114,12 @@ class LogPane(QuietLog):
         # (lines written before it had its size used to leave it at the top)
         # until the operator scrolls back.
         self.anchor()
-        self.write_lines(self._shown(self._kept), scroll_end=False)
+        self.write_lines(self._drawn(self._shown(self._kept)), scroll_end=False)
         self._retitle()
+
+    def on_resize(self) -> None:
+        if self._wrap and self.scrollable_content_region.width != self._wrapped_at:
+            self._redraw()
 
     # The events say which way focus went; `has_focus` may not have caught
     # up yet when they arrive, which left stale markers on other panes.
@@ -137,7 +148,7 @@ class LogPane(QuietLog):
         if not shown:
             return
         following = self.is_vertical_scroll_end
-        self.write_lines(shown)
+        self.write_lines(self._drawn(shown))
         self._unseen = 0 if following else self._unseen + len(shown)
         self._retitle()
 
@@ -157,7 +168,7 @@ class LogPane(QuietLog):
 
     def _redraw(self) -> None:
         self.clear()
-        self.write_lines(self._shown(self._kept), scroll_end=False)
+        self.write_lines(self._drawn(self._shown(self._kept)), scroll_end=False)
         self.action_follow()
 
     def action_follow(self) -> None:
@@ -165,6 +176,14 @@ class LogPane(QuietLog):
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.anchor()
         self._retitle()
+
+    def _drawn(self, shown: list[str]) -> list[str]:
+        """The lines of the log as drawn: wrapped, if the pane wraps."""
+        if not self._wrap:
+            return shown
+        self._wrapped_at = width = self.scrollable_content_region.width
+        console = self.app.console
+        return [part for line in shown for part in wrapped(line, width, console)]
 
     def _shown(self, lines: Iterable[Line]) -> list[str]:
         return [self._text(line) for line in lines if self._showing(line)]

@@ -66,7 +66,9 @@ class LogScreen(ViewScreen):
         board: Board,
     ) -> None:
         super().__init__(filter_text, board)
-        self.log_pane = LogPane(zone, kept=kept, wanted=wanted, id="log-view")
+        self.log_pane = LogPane(
+            zone, kept=kept, wanted=wanted, wrap=True, id="log-view"
+        )
 
     def panes(self) -> Iterable[Widget]:
         yield self.log_pane
