@@ -261,7 +261,7 @@ def test_cancel_dialog(
     snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """`j`, `c` in Queued: a dialog with a red edge asks "Cancel import
-    #8?", names kind st, the user and "Due: due in 25m 00s", and says it
+    #8?", names kind st, the user and "Due: in 25m 00s", and says it
     will never run and ends declined, signed by the operator; its last
     line reads "y / Enter: cancel #8    n / Esc: keep it"."""
     fill(conn)

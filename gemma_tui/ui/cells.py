@@ -2,8 +2,8 @@
 
 Everything from the database, a file or a job is untrusted: it becomes a
 literal `Text` (never markup) after `clean()` has stripped escape and
-control sequences. Times are words ("due in 4m 10s"), so that no state is
-told by colour alone.
+control sequences. Times are words ("in 4m 10s", "5m 00s ago"), so that
+no state is told by colour alone.
 """
 
 from __future__ import annotations
@@ -53,13 +53,8 @@ def duration(seconds: float) -> str:
     return f"{days}d {hours}h"
 
 
-def due(when: datetime, now: datetime) -> str:
-    ahead = (when - now).total_seconds()
-    return f"due in {duration(ahead)}" if ahead >= 1 else "due now"
-
-
 def soon(when: datetime, now: datetime) -> str:
-    """`due` as a column headed "Due" says it: "now", "in 4m 10s"."""
+    """When an import is due, after a heading "Due": "now", "in 4m 10s"."""
     ahead = (when - now).total_seconds()
     return f"in {duration(ahead)}" if ahead >= 1 else "now"
 

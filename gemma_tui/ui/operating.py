@@ -21,7 +21,7 @@ from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.operate import cancel, retry_now
 from gemma_tui.queue.runner import Runner
 from gemma_tui.ui import messages as m
-from gemma_tui.ui.cells import due
+from gemma_tui.ui.cells import soon
 from gemma_tui.ui.confirm import cancel_dialog, pause_dialog, retry_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.panes import ImportsTable
@@ -128,7 +128,7 @@ class OperatingApp(ReviewingApp):
         if action == "retry":
             dialog = retry_dialog(target.id, target.kind, target.username, self._kinds)
         else:
-            when = due(target.due, self._clock())
+            when = soon(target.due, self._clock())
             dialog = cancel_dialog(
                 target.id, target.kind, target.username, when, self._kinds
             )
