@@ -100,6 +100,9 @@ BAD_FILES = [
     ("runner = 3\n", "runner", "must be a table"),
     ("[keys]\naccept = 1\n", "keys.accept", "keys as text"),
     ("[keys]\nnothing_here = 'x'\n", "keys.nothing_here", "no binding has this id"),
+    ("[keys]\naccept = 'ctrl+shft+a'\n", "keys.accept", "'ctrl+shft+a' names no key"),
+    ("[keys]\naccept = 'x,pgup'\n", "keys.accept", "'pgup' names no key"),
+    ("[keys]\naccept = ''\n", "keys.accept", "keys as text"),
     ("[console]\ntheme = 'plaid'\n", "console.theme", "no theme 'plaid'"),
 ]
 

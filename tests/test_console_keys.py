@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from gemma_tui.db import Connection
 from gemma_tui.ui.app import ConsoleApp
-from gemma_tui.ui.keys import HelpScreen, declared, key_rows
+from gemma_tui.ui.keys import HelpScreen, declared, key_rows, unknown_key
 from gemma_tui.ui.panes import ReviewTable
 from tests.consoles import add_import, console, until
 
@@ -72,3 +72,15 @@ async def test_j_k_g_and_G_move_in_a_pane(dsn: str, conn: Connection) -> None:
         assert review.highlighted_key == str(ids[0])
         await pilot.press("g")
         assert review.highlighted_key == str(ids[3])
+
+
+def test_every_key_the_console_declares_passes_the_key_name_check() -> None:
+    """The check a keymap's keys go through refuses none of the console's
+    own keys, and refuses what names no key."""
+    rows = key_rows(ConsoleApp.key_scopes())
+    declared = [key for row in rows for key in row.keys]
+    assert len(declared) > 30
+    assert [key for key in declared if unknown_key(key)] == []
+    assert unknown_key("ctrl+shift+f5,question_mark,slash,G,pageup") is None
+    assert unknown_key("a,ctlr+a") == "ctlr+a"
+    assert unknown_key("pgup") == "pgup"

@@ -16,10 +16,30 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 Scopes = Sequence[tuple[str, Sequence[type[DOMNode]]]]
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+# Keys by name ("escape", "pageup", "f5"), without their modifiers.
+_NAMED = frozenset(
+    key.value.rsplit("+", 1)[-1] for key in Keys if not key.value.startswith("<")
+) | frozenset(KEY_NAME_REPLACEMENTS.values())
+
+
+def unknown_key(keys: str) -> str | None:
+    """The first of the comma-separated `keys` that names no key Textual
+    knows (a typo would bind nothing, silently); None if all do."""
+    for key in keys.split(","):
+        *modifiers, base = key.strip().split("+")
+        if any(modifier not in _MODIFIERS for modifier in modifiers):
+            return key.strip()
+        if len(base) == 1 or base in _NAMED or key_to_character(base):
+            continue
+        return key.strip()
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,15 +19,20 @@ def checked_console(config: Config) -> tuple[dict[str, str], str | None]:
     """The keymap and theme of `config`, or a ConfigError saying which
     binding id or theme is unknown."""
     from gemma_tui.ui.app import ConsoleApp
-    from gemma_tui.ui.keys import key_rows
+    from gemma_tui.ui.keys import key_rows, unknown_key
 
     known = {row.id for row in key_rows(ConsoleApp.key_scopes())}
-    for binding in config.keymap:
+    for binding, keys in config.keymap.items():
+        where = config.origin(f"keys.{binding}")
         if binding not in known:
-            where = config.origin(f"keys.{binding}")
             raise ConfigError(
                 f"{where}: keys.{binding}: no binding has this id"
                 " (the console lists the ids under ?)"
+            )
+        if (bad := unknown_key(keys)) is not None:
+            raise ConfigError(
+                f"{where}: keys.{binding}: {bad!r} names no key"
+                " (say 'x', 'ctrl+r', 'f5', 'pageup', 'question_mark')"
             )
     theme = config.console.theme
     if theme is not None and theme not in BUILTIN_THEMES:
