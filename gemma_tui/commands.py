@@ -215,7 +215,11 @@ def decide(args: argparse.Namespace, db: Database, registry: Registry) -> int:
     review_id = imports.decide(
         db.conn, registry, args.id, accept, reviewer=args.reviewer
     )
-    print(f"#{args.id} reviewed; review import #{review_id} carries it out")
+    done = "accepted" if accept else "declined"
+    print(
+        f"#{args.id} {done}; review import #{review_id} carries it out"
+        " and is removed once done"
+    )
     if not args.wait:
         return 0
     deadline = time.monotonic() + args.timeout

@@ -74,7 +74,7 @@ class AxisImport(Job):
         _report_matches(feedback, found)
         staged = _stage(conn, import_id, found)
         if not staged:
-            raise Unchanged(f"all {len(found.axes)} axes are known already")
+            raise Unchanged(files.all_known(len(found.axes), "axes"))
         feedback.info(
             f"{self.path.name}: staged {staged} of {len(found.axes)} waterway axes"
         )

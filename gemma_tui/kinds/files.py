@@ -63,3 +63,14 @@ def report(
 def rejected(path: Path, problems: Iterable[Problem]) -> GemmaError:
     fatal = sum(1 for problem in problems if problem.fatal)
     return GemmaError(f"{path.name}: {fatal} fault(s) leave its meaning unclear")
+
+
+def all_known(count: int, things: str) -> str:
+    """Why an import that stages nothing ends unchanged. Known includes
+    what another import staged and waits for review: that import, once
+    accepted, publishes it; declined, its data is gone, and the file must
+    be imported again."""
+    return (
+        f"all {count} {things} are known already"
+        " (published, or staged by an import that waits for review)"
+    )

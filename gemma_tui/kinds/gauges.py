@@ -61,7 +61,7 @@ class GaugeImport(Job):
         staged = self._stage(conn, import_id, export)
         summary = summarise(self.path, export, staged, warnings)
         if not staged:
-            raise Unchanged(f"all {len(export.values)} values are known already")
+            raise Unchanged(files.all_known(len(export.values), "values"))
         feedback.info(
             f"{self.path.name}: staged {staged} of {len(export.values)} values"
             f" of {summary['gauges']} gauges"

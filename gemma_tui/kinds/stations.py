@@ -44,7 +44,7 @@ class StationImport(Job):
             raise files.rejected(self.path, listing.problems)
         staged = self._stage(conn, import_id, listing)
         if not staged:
-            raise Unchanged(f"all {len(listing.stations)} stations are known already")
+            raise Unchanged(files.all_known(len(listing.stations), "stations"))
         feedback.info(f"{self.path.name}: staged {staged} stations")
         return {
             "file": self.path.name,

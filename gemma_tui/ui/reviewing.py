@@ -181,11 +181,14 @@ class ReviewingApp(App[None]):
 
     def on_decision_made(self, message: m.DecisionMade) -> None:
         if message.batch == 1:
-            verb = "Accepted" if message.accept else "Declined"
-            self.notify(
-                f"{verb} #{message.import_id}; review import #{message.review_id}"
-                " carries it out."
+            # The review import that carries the decision out goes once it
+            # has, so it is not named: nothing could find it afterwards.
+            done = (
+                "Accepted #{}; publishing its data."
+                if message.accept
+                else "Declined #{}; deleting what it staged."
             )
+            self.notify(done.format(message.import_id))
 
     def on_decision_failed(self, message: m.DecisionFailed) -> None:
         if message.batch == 1:
