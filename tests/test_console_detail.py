@@ -69,7 +69,7 @@ async def test_level_keys_hide_and_show_log_lines(dsn: str, conn: Connection) ->
         assert [line.split()[2] for line in lines.lines] == ["warn", "error"]
         await pilot.press("e")
         assert [line.split()[2] for line in lines.lines] == ["warn"]
-        assert "showing warn · 1 of 4 lines" in str(lines.border_title)
+        assert "showing warn (i w e) · 1 of 4 lines" in str(lines.border_title)
         await pilot.press("i", "e", "w")
         assert [line.split()[2] for line in lines.lines] == ["info", "error", "info"]
 

@@ -107,8 +107,9 @@ def test_detail_of_a_pending_import(
     apart", the chain "#1 → #2 → #3 (this one)" and the log counts; the
     log below shows three lines, the warning's level word highlighted and
     the hostile text literal with its escape sequence gone. No errors pane.
-    The footer names Panes (tab), Back, Info, Warnings, Errors, and Accept
-    and Decline (a, d), which act on this import."""
+    The footer names Panes (tab), Back, Accept and Decline (a, d), which
+    act on this import, and, at 80 columns too, Keys and Quit; the log's
+    title names its level keys (i w e)."""
     fill_chain(conn)
     app = picture_console(dsn)
     assert snap_compare(app, terminal_size=size, run_before=opened(3))
@@ -135,8 +136,8 @@ def test_detail_log_with_info_hidden(
     snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """#2 after tab (at 80x24 the log pane takes most of the height) and `i`:
-    the log's title says "showing warn, error · 2 of 4 lines" and only the
-    warning and the error's first line are listed."""
+    the log's title says "showing warn, error (i w e) · 2 of 4 lines" and
+    only the warning and the error (wrapped) are listed."""
     fill_chain(conn)
     app = picture_console(dsn)
     run_before = opened(2, then="tab i")

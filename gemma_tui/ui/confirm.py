@@ -21,6 +21,7 @@ from textual.widgets import Static
 from gemma_tui.queue.imports import ImportRow
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.text import one_line
+from gemma_tui.ui.describe import kind_text
 
 # Most import ids a batch dialog names; it counts the rest.
 IDS_SHOWN = 60
@@ -83,7 +84,7 @@ def decision_dialog(row: ImportRow, accept: bool, registry: Registry) -> Confirm
         else "Declining deletes what the import staged."
     )
     details = [
-        _field("Kind", _kind(row.kind, registry)),
+        _field("Kind", kind_text(row.kind, registry)),
         _field("User", one_line(row.username)),
         _field("Log", _counts(row.warnings, row.errors)),
         Content(effect),
@@ -135,7 +136,7 @@ def ids_text(ids: Iterable[int], most: int = IDS_SHOWN) -> str:
 def retry_dialog(import_id: int, kind: str, user: str, registry: Registry) -> Confirm:
     """Asks to queue the failed import `import_id` again, now."""
     details = [
-        _field("Kind", _kind(kind, registry)),
+        _field("Kind", kind_text(kind, registry)),
         _field("User", one_line(user)),
         Content("A new import, due now, runs the same data as this user;"),
         Content(f"#{import_id} stays failed. Both logs name you."),
@@ -149,7 +150,7 @@ def cancel_dialog(
     """Asks to cancel the queued import `import_id`; `due` says when it
     would run."""
     details = [
-        _field("Kind", _kind(kind, registry)),
+        _field("Kind", kind_text(kind, registry)),
         _field("User", one_line(user)),
         _field("Due", due),
         Content("It will never run: it ends declined, signed by you,"),
@@ -167,7 +168,7 @@ def enqueue_dialog(
     """Asks to queue the file `path` as a new import of `kind`, submitted
     by `role`; `n` and Escape go back to choosing."""
     details = [
-        _field("Kind", _kind(kind, registry)),
+        _field("Kind", kind_text(kind, registry)),
         _field("File", _tail(str(path), PATH_SHOWN)),
         _field("Size", f"{size:,} bytes"),
         _field("User", one_line(role)),
@@ -205,13 +206,6 @@ def quit_dialog(running: int, grace: float) -> Confirm:
 def _field(name: str, value: str) -> Content:
     # Content() is literal: a kind named like markup stays text.
     return Content.assemble((f"{name}: ", "bold"), Content(value))
-
-
-def _kind(kind: str, registry: Registry) -> str:
-    name = one_line(kind, 40)
-    if kind in registry:
-        return f"{name} ({one_line(registry[kind].description, 40)})"
-    return f"{name} (unknown here)"
 
 
 def _tail(text: str, width: int) -> str:

@@ -49,7 +49,7 @@ def facts(
     """Who and what, then the timeline, tries and retries, one per line."""
     rows = [
         ("State", _state(detail)),
-        ("Kind", _kind(detail.kind, registry)),
+        ("Kind", kind_text(detail.kind, registry)),
         ("User", one_line(detail.username)),
         *timeline(detail, now, zone),
         ("Tries", _tries(detail)),
@@ -127,10 +127,11 @@ def _state(detail: ImportDetail) -> str:
     return detail.state
 
 
-def _kind(kind: str, registry: Registry) -> str:
+def kind_text(kind: str, registry: Registry) -> str:
+    """The kind, with its description as the registry has it."""
     name = one_line(kind, 40)
     if kind in registry:
-        return f"{name} ({one_line(registry[kind].description, 40)})"
+        return f"{name} ({one_line(registry[kind].description, 48)})"
     return f"{name} (unknown here)"
 
 

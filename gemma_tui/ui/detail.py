@@ -91,7 +91,7 @@ class DetailLog(QuietLog):
         total = self._detail.lines if self._detail else 0
         kept = len(self._detail.log) if self._detail else 0
         read = f"newest {kept} of {total}" if kept < total else f"{total}"
-        return f"Log · showing {levels} · {shown} of {read} lines"
+        return f"Log · showing {levels} (i w e) · {shown} of {read} lines"
 
 
 class DetailScreen(Screen[None]):
@@ -101,9 +101,11 @@ class DetailScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="detail.back"),
-        Binding("i", "toggle_level('info')", "Info", id="detail.info"),
-        Binding("w", "toggle_level('warn')", "Warnings", id="detail.warn"),
-        Binding("e", "toggle_level('error')", "Errors", id="detail.error"),
+        # Named in the log's title: at 80 columns the footer keeps its room
+        # for the keys that act on the import, and for q.
+        Binding("i", "toggle_level('info')", "Info", show=False, id="detail.info"),
+        Binding("w", "toggle_level('warn')", "Warnings", show=False, id="detail.warn"),
+        Binding("e", "toggle_level('error')", "Errors", show=False, id="detail.error"),
         Binding("a", "app.accept", "Accept", id="detail.accept"),
         Binding("d", "app.decline", "Decline", id="detail.decline"),
         Binding("r", "app.retry_import", "Retry", id="detail.retry"),
