@@ -175,9 +175,24 @@ def show(args: argparse.Namespace, db: Database, registry: Registry) -> int:
         print()
         return 0
     for key, value in record.items():
-        text = json.dumps(value, ensure_ascii=False) if key == "summary" else value
-        print(f"{key:>11}: {_clean(str(text))}")
+        label = _LABELS.get(key, key)
+        print(f"{label:>11}: {_clean(_value_text(key, value))}")
     return 0
+
+
+# Where `show`'s text names a field as `list` heads its column.
+_LABELS = {"username": "user"}
+
+
+def _value_text(key: str, value: object) -> str:
+    """A field as `show` prints it for a reader, in words, not Python's."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "summary":
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def logs(args: argparse.Namespace, db: Database, registry: Registry) -> int:

@@ -36,6 +36,10 @@ def test_enqueue_list_show_and_logs(dsn: str, conn: Connection) -> None:
     assert listed[0]["username"] == "alice"
     shown = json.loads(gemma("show", str(import_id), "--json", dsn=dsn).stdout)
     assert shown["summary"]["values"] == 588
+    text = gemma("show", str(import_id), dsn=dsn).stdout
+    assert "       user: alice\n" in text
+    assert " send_email: no\n" in text and "     signer: none\n" in text
+    assert not {"None", "True", "False"} & set(text.split())
     logs = gemma("logs", str(import_id), dsn=dsn).stdout
     assert "staged 588 of 588 values" in logs
 
