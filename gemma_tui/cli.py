@@ -250,9 +250,21 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
         parents=[common],
         help="measure runners against the bare SQL in a throw-away database",
     )
-    bench.add_argument("-n", "--imports", type=_positive, default=20_000, metavar="N")
     bench.add_argument(
-        "-r", "--runners", type=_positive, default=2, metavar="R", help="processes"
+        "-n",
+        "--imports",
+        type=_positive,
+        default=20_000,
+        metavar="N",
+        help="no-op imports the runners drain, and the bare SQL too (default 20000)",
+    )
+    bench.add_argument(
+        "-r",
+        "--runners",
+        type=_positive,
+        default=2,
+        metavar="R",
+        help="runner processes (default 2)",
     )
     bench.add_argument(
         "-c",
@@ -262,7 +274,11 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
         help="imports each runner runs at once (default: the number of CPUs)",
     )
     bench.add_argument(
-        "--bare-clients", type=_positive, default=4, metavar="N", help="(default 4)"
+        "--bare-clients",
+        type=_positive,
+        default=4,
+        metavar="N",
+        help="connections that run the bare SQL lifecycle (default 4)",
     )
     bench.add_argument(
         "--samples",
@@ -271,7 +287,9 @@ def _add_bench(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
         metavar="N",
         help="imports sent one at a time to idle runners (default 200)",
     )
-    bench.add_argument("--json", action="store_true")
+    bench.add_argument(
+        "--json", action="store_true", help="print the figures as one JSON object"
+    )
 
 
 def _positive(text: str) -> int:

@@ -26,7 +26,7 @@ class Spread:
         )
 
     def text(self) -> str:
-        return f"p50 {self.p50:.2f} ms  p99 {self.p99:.2f} ms  ({self.samples})"
+        return f"p50 {self.p50:.2f} ms  p99 {self.p99:.2f} ms  ({self.samples} imports)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +58,24 @@ class Figures:
         )
         return "\n".join(
             [
-                f"{self.imports} no-op imports, {self.runners} runner processes"
+                f"{self.imports} no-op imports, {_runners(self.runners)}"
                 f", {self.concurrency} imports at once each; PostgreSQL {self.server},"
                 f" {self.cpus} CPUs",
                 f"runner:   {self.runner_rate:8.0f} imports/s",
                 f"bare SQL: {self.bare_rate:8.0f} lifecycles/s"
                 f" (claim, log row, finish; {self.bare_clients} clients)",
-                f"ratio:    {self.ratio:8.2f}",
+                f"ratio:    {self.ratio:8.2f}  (runner / bare SQL; 1 or more: the"
+                " runner keeps up with the bare SQL)",
                 f"claim→start, draining:    {self.claim_to_start.text()}",
                 f"enqueue→start, idle:      {self.idle_enqueue_to_start.text()}",
                 f"claim→start, idle:        {self.idle_claim_to_start.text()}",
                 f"runner memory (RSS MB, start→middle→end): {memory or 'unknown'}",
             ]
         )
+
+
+def _runners(count: int) -> str:
+    return "1 runner process" if count == 1 else f"{count} runner processes"
 
 
 def _percentile(ordered: list[float], percent: float) -> float:
