@@ -224,7 +224,8 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text}") from None
     if not 0 <= value <= LONGEST_WAIT:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"must be 0 to {LONGEST_WAIT:g} s: {text}")
+        days = LONGEST_WAIT / 86_400
+        raise argparse.ArgumentTypeError(f"must be 0 s to {days:g} days: {text}")
     return value
 
 

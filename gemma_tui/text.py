@@ -40,3 +40,8 @@ def one_line(text: str, width: int | None = None) -> str:
     if width is not None and len(line) > width:
         return line[: max(width - 1, 0)] + "…"
     return line
+
+
+def plural(number: int, word: str) -> str:
+    """`number` `word`s, or one `word`: "1 station", "2 stations"."""
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"

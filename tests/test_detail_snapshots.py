@@ -120,8 +120,8 @@ def test_detail_of_a_failed_import(
     snap_compare: Snap, conn: Connection, dsn: str, size: Size
 ) -> None:
     """The failed #2 at 160x50 in two columns: facts, data as indented JSON
-    with its hostile note literal, "Summary" none yet on the left; on the
-    right the log (four lines, the error's going on under its message)
+    with its hostile note literal, "Summary" none (it failed) on the left;
+    on the right the log (four lines, the error's going on under its message)
     above the errors pane, which shows the error's time and its whole
     traceback. The chain reads "#1 → #2 (this
     one) → #3". At 80x24 the three panes stack, the focused facts pane

@@ -42,7 +42,8 @@ class WaterwayAxes(Kind):
     def stage_done(self, conn: Connection, import_id: int, feedback: Feedback) -> None:
         conn.execute(_Q["unpublish_replaced_axes"], {"id": import_id})
         published = conn.execute(_Q["publish_axes"], {"id": import_id}).rowcount
-        feedback.info(f"published {published} waterway axes")
+        axes = "waterway axis" if published == 1 else "waterway axes"
+        feedback.info(f"published {published} {axes}")
 
 
 def names_of(data: object) -> tuple[str, ...] | None:

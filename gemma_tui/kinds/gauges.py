@@ -20,6 +20,7 @@ from gemma_tui.errors import BadJobData
 from gemma_tui.kinds import files
 from gemma_tui.kinds.asc import AscExport, parse_asc
 from gemma_tui.queue.kinds import Feedback, Job, Kind, Unchanged
+from gemma_tui.text import plural
 
 _Q = load("gauges")
 
@@ -45,7 +46,7 @@ class GaugeMeasurements(Kind):
         conn.execute(_Q["drop_stale_gaps"], ids)
         conn.execute(_Q["unpublish_replaced_measurements"], ids)
         published = conn.execute(_Q["publish_measurements"], ids).rowcount
-        feedback.info(f"published {published} values")
+        feedback.info(f"published {plural(published, 'value')}")
 
 
 @dataclass(frozen=True, slots=True)

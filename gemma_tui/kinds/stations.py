@@ -15,6 +15,7 @@ from gemma_tui.db.queries import load
 from gemma_tui.kinds import files
 from gemma_tui.kinds.pegelonline import StationList, parse_stations
 from gemma_tui.queue.kinds import Feedback, Job, Kind, Unchanged
+from gemma_tui.text import plural
 
 _Q = load("gauges")
 
@@ -30,7 +31,7 @@ class GaugeStations(Kind):
     def stage_done(self, conn: Connection, import_id: int, feedback: Feedback) -> None:
         conn.execute(_Q["unpublish_replaced_stations"], {"id": import_id})
         published = conn.execute(_Q["publish_stations"], {"id": import_id}).rowcount
-        feedback.info(f"published {published} stations")
+        feedback.info(f"published {plural(published, 'station')}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class StationImport(Job):
         staged = self._stage(conn, import_id, listing)
         if not staged:
             raise Unchanged(files.all_known(len(listing.stations), "stations"))
-        feedback.info(f"{self.path.name}: staged {staged} stations")
+        feedback.info(f"{self.path.name}: staged {plural(staged, 'station')}")
         return {
             "file": self.path.name,
             "stations": len(listing.stations),

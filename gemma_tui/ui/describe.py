@@ -16,7 +16,7 @@ from rich.text import Text
 
 from gemma_tui.queue.detail import Entry, ImportDetail
 from gemma_tui.queue.kinds import Registry
-from gemma_tui.text import clean, one_line
+from gemma_tui.text import clean, one_line, plural
 from gemma_tui.ui.cells import duration
 
 # Longest JSON shown, in lines; the rest is counted, not drawn.
@@ -157,10 +157,6 @@ def _counts(detail: ImportDetail) -> str:
     warnings = plural(detail.warnings, "warning")
     errors = plural(detail.errors, "error")
     return f"{plural(detail.lines, 'line')}: {warnings}, {errors}"
-
-
-def plural(number: int, word: str) -> str:
-    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 def _capped(text: str) -> str:

@@ -201,7 +201,7 @@ class DetailScreen(Screen[None]):
             describe.json_text(detail.data, "no data")
         )
         self.query_one("#summary", Static).update(
-            describe.json_text(detail.summary, "none yet")
+            describe.json_text(detail.summary, _no_summary(detail.state))
         )
         self.query_one("#errors", Static).update(
             describe.errors_text(detail.error_entries, zone)
@@ -235,3 +235,8 @@ class DetailScreen(Screen[None]):
 
     def action_toggle_level(self, level: str) -> None:
         self.query_one(DetailLog).toggle(level)
+
+
+def _no_summary(state: str) -> str:
+    # Only an import that has yet to end may still give one.
+    return "none yet" if state in ("queued", "running") else "none"

@@ -7,9 +7,9 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 
 from gemma_tui.queue.waiting import Need, Waiting
-from gemma_tui.text import one_line
+from gemma_tui.text import one_line, plural
 from gemma_tui.ui.cells import duration
-from gemma_tui.ui.describe import plural, relative, stamp
+from gemma_tui.ui.describe import relative, stamp
 
 
 def waiting_text(
