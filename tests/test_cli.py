@@ -71,8 +71,8 @@ def test_decide_waits_for_the_review(dsn: str, conn: Connection) -> None:
         (("enqueue", "gm", "--file", "/"), "is a directory"),
         (("enqueue", "gm", "--file", str(EXPORT), "--tries", "-1"), "0 to 200"),
         (("enqueue", "gm", "--file", str(EXPORT), "--tries", "999"), "0 to 200"),
-        (("enqueue", "gm", "--file", str(EXPORT), "--retry-wait", "nan"), "to 366 days"),
-        (("enqueue", "gm", "--file", str(EXPORT), "--retry-wait", "1e300"), "to 366 days"),
+        (("enqueue", "gm", "--file", str(EXPORT), "--retry-wait", "nan"), "366 days"),
+        (("enqueue", "gm", "--file", str(EXPORT), "--retry-wait", "1e300"), "366 days"),
         (
             ("enqueue", "gm", "--file", str(EXPORT), "--due", "+99999999999h"),
             "10 years",
