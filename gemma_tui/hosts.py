@@ -16,7 +16,7 @@ import platformdirs
 
 from gemma_tui.config import Config, RunnerConfig, SmtpConfig
 from gemma_tui.db import connect, read_only
-from gemma_tui.db.server import resolve
+from gemma_tui.db.server import redact, resolve
 from gemma_tui.errors import DatabaseUnavailable, GemmaError
 from gemma_tui.queue.imports import check_role
 from gemma_tui.queue.kinds import Registry
@@ -166,11 +166,13 @@ def _open_console(
         watch_settings=watch_settings(config.console),
         notices=notices,
     )
+    log.info("console started on %s", redact(dsn))
     try:
         app.run()
     finally:
         if not app.stop_runner():
             log.warning("the runner did not stop in time; recovery will requeue")
+        log.info("console ended")
     return 0 if app.return_code is None else app.return_code
 
 

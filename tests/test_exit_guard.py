@@ -29,7 +29,9 @@ class StuckConsole:
     def __init__(self, folder: Path, dsn: str, *args: str) -> None:
         self.pid_file = folder / "pid"
         self.status_file = folder / "status"
-        home = os.environ.get("HOME", "/root")
+        # Its own home: the console's log goes below it.
+        self.home = folder / "home"
+        home = shlex.quote(str(self.home))
         argv = [sys.executable, STUCK, str(self.pid_file)]
         argv += ["--dsn", dsn, "console", *args]
         program = f"env TERM=xterm-256color HOME={home} {shlex.join(argv)}"
@@ -39,6 +41,10 @@ class StuckConsole:
     def pid(self) -> int | None:
         text = self.pid_file.read_text() if self.pid_file.exists() else ""
         return int(text) if text else None
+
+    def log(self) -> str:
+        found = list(self.home.glob("**/gemma-tui/log/console.log"))
+        return found[0].read_text() if found else ""
 
     def status(self) -> int | None:
         text = self.status_file.read_text() if self.status_file.exists() else ""
@@ -67,6 +73,10 @@ def test_a_console_whose_screen_cannot_close_still_ends(
     finally:
         console.terminal.close()
     assert status == 128 + number
+    logged = console.log()
+    assert "console started" in logged
+    assert f"leaving on {number.name}" in logged
+    assert "the screen did not close in time; ending the process" in logged
     # Not before the UI had its grace, and well before the drain bound.
     assert took >= UI_GRACE
     bound = EXIT_MARGIN + UI_GRACE

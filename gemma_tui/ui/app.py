@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import threading
 from collections.abc import Callable, Mapping
@@ -67,6 +68,8 @@ from gemma_tui.ui.viewing import (
 )
 from gemma_tui.ui.views import ViewScreen
 from gemma_tui.ui.watch import Watcher, WatchSettings
+
+log = logging.getLogger(__name__)
 
 __all__ = ["HISTORY", "LOCKS", "LOG", "OVERVIEW", "RUNNERS", "ConsoleApp"]
 
@@ -526,6 +529,7 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         # The terminal may be gone: leave the screen now; the host waits
         # for the runner to drain (`stop_runner`). Leaving the screen can
         # block on a terminal that is gone, hence the guard.
+        log.info("leaving on %s", signal.Signals(number).name)
         self._stop.set()
         self._leaving = True
         self._exit_guard.arm(128 + number)
