@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from gemma_tui.errors import GemmaError
 _Q = load("bench")
 _QUEUE = load("queue")
 _SPAWN = multiprocessing.get_context("spawn")
+# Seconds between looks at how many imports are left while runners drain.
+DRAIN_LOOK = 0.5
 FINAL = ("accepted", "failed")
 # Of the imports drained, this one in so many reads the clock for the
 # claim-to-start figure; a read is a round trip the others do not make.
@@ -145,9 +148,13 @@ def _drain(
     after_id = int(_one(conn, "last_id"))
     _enqueue(conn, settings)
     half = settings.imports // 2
-    _wait(lambda: _unsettled(conn, settings) <= half, processes, "drain half")
+    # Counting reads the whole table: while the runners drain, the bench
+    # looks seldom, so as not to take the server from them. The rate comes
+    # from the imports' own times, not from when the bench looked.
+    left = partial(_unsettled, conn, settings)
+    _wait(lambda: left() <= half, processes, "drain half", every=DRAIN_LOOK)
     middle = [_rss_mb(process.pid) for process in processes]
-    _wait(lambda: not _unsettled(conn, settings), processes, "drain the queue")
+    _wait(lambda: not left(), processes, "drain the queue", every=DRAIN_LOOK)
     _check_all_ended(conn, settings, "runners")
     times = _times(conn, settings, after_id)
     end = [_rss_mb(process.pid) for process in processes]
@@ -214,11 +221,16 @@ def _check_all_ended(conn: Connection, settings: BenchSettings, who: str) -> Non
         raise GemmaError(f"bench: {row[0]} imports did not end accepted ({who})")
 
 
-def _wait(check: Callable[[], bool], processes: list[BaseProcess], what: str) -> None:
+def _wait(
+    check: Callable[[], bool],
+    processes: list[BaseProcess],
+    what: str,
+    every: float = 0.05,
+) -> None:
     while not check():
         if not any(process.is_alive() for process in processes):
             raise GemmaError(f"bench: the runner processes stopped before they {what}")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def _one(conn: Connection, query: str) -> int | str:
