@@ -17,6 +17,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import ScreenStackError
@@ -154,6 +155,8 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._leaving = False
         drain_wait = self._runner_settings.drain_grace + EXIT_MARGIN
         self._exit_guard = ExitGuard(self._runner_done, drain_wait)
+        self._caught: int | None = None  # SIGHUP or SIGTERM, once one came
+        self._screen_up = False  # the screen is up
         self.board = Board()
         self._view = ConsoleScreen(clock().tzinfo, self.board)
         self.add_mode(OVERVIEW, lambda: self._view)
@@ -167,7 +170,11 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         # and the workers' first messages need them.
         if not self._run_runner:
             self._view.locks.without_runner()
-        self._catch_signals()
+        self._screen_up = True
+        if self._caught is not None:
+            # Signalled while the screen came up.
+            self.exit(return_code=128 + self._caught)
+            return
         self._tell_notices()
         self.set_interval(1.0, self._show_imports)
         self._start("watcher", self._watch)
@@ -514,33 +521,54 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
             timeout = self._runner_settings.drain_grace + EXIT_MARGIN
         return self._runner_done.wait(timeout)
 
-    def _catch_signals(self) -> None:
-        # Textual takes neither SIGHUP (an SSH session dropped) nor SIGTERM
-        # (a service manager, kill): without these the process dies with
-        # its imports left running until some runner recovers them.
-        if self.is_headless:
-            return
-        loop = asyncio.get_running_loop()
+    def _catch_signals(self, loop: asyncio.AbstractEventLoop) -> dict[int, Any]:
+        """Takes SIGHUP (an SSH session dropped) and SIGTERM (a service
+        manager, kill), which Textual leaves alone: without these the
+        process dies with its imports left running until some runner
+        recovers them. Returns the handlers they replace."""
+        replaced: dict[int, Any] = {}
         for number in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(number, self._signalled, number)
+            # Not the loop's handlers: these run even while the loop is
+            # stuck writing to a terminal that is gone, and before the
+            # screen is up.
+            handler = partial(self._on_signal, loop)
+            with contextlib.suppress(ValueError):  # not the main thread
+                replaced[number] = signal.signal(number, handler)
+        return replaced
 
-    def _signalled(self, number: int) -> None:
-        # The terminal may be gone: leave the screen now; the host waits
-        # for the runner to drain (`stop_runner`). Leaving the screen can
-        # block on a terminal that is gone, hence the guard.
-        log.info("leaving on %s", signal.Signals(number).name)
+    def _on_signal(
+        self, loop: asyncio.AbstractEventLoop, number: int, frame: object
+    ) -> None:
+        # In the main thread, between two steps of whatever it was doing:
+        # no logging (it may hold the logging lock), just hand over.
         self._stop.set()
-        self._leaving = True
         self._exit_guard.arm(128 + number)
-        self.exit()
+        self._caught = number
+        with contextlib.suppress(RuntimeError):  # the loop has closed
+            loop.call_soon_threadsafe(self._signalled)
+
+    def _signalled(self) -> None:
+        # The terminal may be gone: leave the screen now; the host waits
+        # for the runner to drain (`stop_runner`). Before the screen is
+        # ready, `on_ready` leaves instead.
+        if self._caught is None:
+            return
+        log.info("leaving on %s", signal.Signals(self._caught).name)
+        self._leaving = True
+        if self._screen_up:
+            self.exit(return_code=128 + self._caught)
 
     async def run_async(self, **options: Any) -> Any:
         # Returns what `exit` was given, as Textual's own does.
+        replaced = {}
+        if not options.get("headless"):
+            replaced = self._catch_signals(asyncio.get_running_loop())
         try:
             return await super().run_async(**options)
         finally:
             self._exit_guard.stand_down()
+            for number, handler in replaced.items():
+                signal.signal(number, handler)
 
 
 def _title(suffix: str) -> str:

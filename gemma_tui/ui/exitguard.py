@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 
 # How long the screen may take to close once the runner has drained.
 UI_GRACE = 3.0
+# What Textual undoes when it closes the screen: the keyboard protocol,
+# mouse reports, pasting and focus reports off, the cursor shown, back
+# from the alternate screen.
+SCREEN_RESET = (
+    b"\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l"
+    b"\x1b[?1004l\x1b[?25h\x1b[?1049l"
+)
 
 
 class ExitGuard:
@@ -73,6 +80,18 @@ class ExitGuard:
         if self._modes is not None:
             with contextlib.suppress(OSError, ValueError, termios.error):
                 termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self._modes)
+        with contextlib.suppress(OSError, ValueError):
+            # A descriptor of its own that never blocks: a terminal that
+            # takes no output must not keep the process alive, and the
+            # shell's descriptor keeps its own flags.
+            fd = os.open(
+                os.ttyname(sys.stderr.fileno()),
+                os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY,
+            )
+            try:
+                os.write(fd, SCREEN_RESET)
+            finally:
+                os.close(fd)
 
 
 def _terminal_modes() -> list[Any] | None:
