@@ -7,39 +7,74 @@ shows here with its id and description.
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import ClassVar
 
+# The keyboard protocol's key names: pinned Textual, so its private module.
+from textual._keyboard_protocol import FUNCTIONAL_KEYS
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
-from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
+from textual.keys import KEY_ALIASES, KEY_NAME_REPLACEMENTS, Keys
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 Scopes = Sequence[tuple[str, Sequence[type[DOMNode]]]]
 
-_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
-# Keys by name ("escape", "pageup", "f5"), without their modifiers.
-_NAMED = frozenset(
-    key.value.rsplit("+", 1)[-1] for key in Keys if not key.value.startswith("<")
-) | frozenset(KEY_NAME_REPLACEMENTS.values())
+# As Textual writes a key: modifiers in alphabetical order, then the key.
+_MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")
+
+
+@cache
+def _key_names() -> frozenset[str]:
+    """Every name Textual gives a key without its modifiers: named keys
+    (its own list, and those of the keyboard protocol it speaks, f1 to
+    f35, the keypad, media keys) and the printable characters that are
+    neither letters nor digits, by their Unicode names."""
+    names = {key.value.rsplit("+", 1)[-1] for key in Keys}
+    names |= set(FUNCTIONAL_KEYS.values()) | set(KEY_ALIASES)
+    aliases = [alias for listed in KEY_ALIASES.values() for alias in listed]
+    names |= {alias.rsplit("+", 1)[-1] for alias in aliases}
+    for code in range(0x20, 0x30000):
+        character = chr(code)
+        if character.isprintable() and not character.isalnum():
+            with contextlib.suppress(ValueError):  # unnamed
+                name = unicodedata.name(character).lower()
+                name = name.replace("-", "_").replace(" ", "_")
+                names.add(KEY_NAME_REPLACEMENTS.get(name, name))
+    return frozenset(name for name in names if not name.startswith("<"))
 
 
 def unknown_key(keys: str) -> str | None:
-    """The first of the comma-separated `keys` that names no key Textual
-    knows (a typo would bind nothing, silently); None if all do."""
-    for key in keys.split(","):
-        *modifiers, base = key.strip().split("+")
-        if any(modifier not in _MODIFIERS for modifier in modifiers):
-            return key.strip()
-        if len(base) == 1 or base in _NAMED or key_to_character(base):
-            continue
-        return key.strip()
+    """The first of the comma-separated `keys` that Textual would never
+    report (a typo binds nothing, silently); None if all are keys."""
+    for key in (part.strip() for part in keys.split(",")):
+        if not _is_key(key):
+            return key
     return None
+
+
+def _is_key(key: str) -> bool:
+    # "+" itself, and "ctrl++": the last plus is the key.
+    head, plus, base = key.rpartition("+")
+    if not base and plus:
+        head, base = head.removesuffix("+"), "+"
+    modifiers = head.split("+") if head else []
+    # Known, each once, in Textual's order: "shift+ctrl+a" never comes.
+    if not set(modifiers) <= set(_MODIFIERS) or modifiers != sorted(set(modifiers)):
+        return False
+    if not base:
+        return False
+    if len(base) == 1:
+        # Shifted letters come as capitals: "A", never "shift+A".
+        return base.isprintable() and not ("shift" in modifiers and base.isupper())
+    return base in _key_names()
 
 
 @dataclass(frozen=True, slots=True)
