@@ -83,12 +83,16 @@ LONG = (
 async def test_the_log_view_wraps_a_long_line_the_overview_keeps_it_one(
     dsn: str, conn: Connection
 ) -> None:
-    """The log view goes on under the message, inside the pane, every word
-    there; the overview's pane keeps one line to an entry."""
+    """The log view goes on under the message, inside the pane beside its
+    scrollbar (the lines are many), tabs as spaces, every word there; the
+    overview's pane keeps one line to an entry."""
     fill(conn)
     app = picture_console(dsn)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(4)(pilot)
+        for number in range(30):
+            add_line(conn, 6, "info", f"line {number}")
+        add_line(conn, 6, "info", "cols:\tKIENSTOCK\t12.3\t2024-03-01\tok\tx\ty\tz")
         add_line(conn, 6, "warn", LONG)
         overview = app.query_one("#log", LogPane)
         await until(pilot, lambda: "KIENSTOCK' (Donau" in log_text(overview))
@@ -97,7 +101,9 @@ async def test_the_log_view_wraps_a_long_line_the_overview_keeps_it_one(
         pane = view.log_pane
         await until(pilot, lambda: pane.line_count > overview.line_count)
         width = pane.scrollable_content_region.width
+        assert width < pane.size.width  # the scrollbar is there
         lines = [str(line) for line in pane.lines]
+        assert not any("\t" in line for line in lines)
         start = next(n for n, line in enumerate(lines) if "(Donau km" in line)
         first, *rest = lines[start:]
         indent = first.index("Station")

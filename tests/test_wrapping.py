@@ -45,3 +45,11 @@ def test_too_narrow_for_the_hanging_indent_goes_on_two_cells_in() -> None:
     lines = wrapped(HEAD + "word " * 20, width, CONSOLE)
     assert all(part.startswith("  ") and part[2] != " " for part in lines[1:])
     assert all(cell_len(part) <= width for part in lines)
+
+
+def test_tabs_become_the_spaces_a_log_draws() -> None:
+    line = HEAD + "a\tb\t" * 12
+    lines = wrapped(line, 60, CONSOLE)
+    assert not any("\t" in part for part in lines)
+    assert all(cell_len(part) <= 60 for part in lines)
+    assert squeezed(lines) == squeezed([line.expandtabs()])

@@ -33,7 +33,7 @@ from gemma_tui.ui.logpane import Levels
 from gemma_tui.ui.messages import DetailRead, DetailUnreadable
 from gemma_tui.ui.quietlog import QuietLog
 from gemma_tui.ui.waitingtext import waiting_text
-from gemma_tui.ui.wrapping import wrapped
+from gemma_tui.ui.wrapping import room, wrapped
 
 # The level word follows the date and the time (see describe.entry_line).
 _LEVEL = re.compile(r"^\S+ \S+ (warn|error)\b")
@@ -61,7 +61,7 @@ class DetailLog(QuietLog):
         self._redraw()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.scrollable_content_region.width != self._wrapped_at:
+        if room(self) != self._wrapped_at:
             self._redraw()
 
     def _redraw(self) -> None:
@@ -69,7 +69,7 @@ class DetailLog(QuietLog):
         self.clear()
         detail = self._detail
         shown = [] if detail is None else self._shown(detail)
-        self._wrapped_at = width = self.scrollable_content_region.width
+        self._wrapped_at = width = room(self)
         console = self.app.console
         self.write_lines(
             [part for line in shown for part in wrapped(line, width, console)]

@@ -30,7 +30,7 @@ from gemma_tui.queue.imports import LogLine
 from gemma_tui.ui import cells
 from gemma_tui.ui.describe import LEVELS
 from gemma_tui.ui.quietlog import QuietLog
-from gemma_tui.ui.wrapping import wrapped
+from gemma_tui.ui.wrapping import WRAPPED_LINES, room, wrapped
 
 MAX_LINES = 1000
 
@@ -95,7 +95,9 @@ class LogPane(QuietLog):
         wrap: bool = False,
         id: str | None = None,
     ) -> None:
-        super().__init__(highlight=True, max_lines=max_lines, id=id)
+        # Wrapped, an entry takes several lines: room for the same entries.
+        drawn = max_lines * WRAPPED_LINES if wrap else max_lines
+        super().__init__(highlight=True, max_lines=drawn, id=id)
         # Wrapping: long lines go on under their message; else they are cut.
         self._wrap = wrap
         self._wrapped_at = 0  # the width the lines were wrapped for
@@ -118,7 +120,7 @@ class LogPane(QuietLog):
         self._retitle()
 
     def on_resize(self) -> None:
-        if self._wrap and self.scrollable_content_region.width != self._wrapped_at:
+        if self._wrap and room(self) != self._wrapped_at:
             self._redraw()
 
     # The events say which way focus went; `has_focus` may not have caught
@@ -181,7 +183,7 @@ class LogPane(QuietLog):
         """The lines of the log as drawn: wrapped, if the pane wraps."""
         if not self._wrap:
             return shown
-        self._wrapped_at = width = self.scrollable_content_region.width
+        self._wrapped_at = width = room(self)
         console = self.app.console
         return [part for line in shown for part in wrapped(line, width, console)]
 
