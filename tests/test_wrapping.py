@@ -53,3 +53,10 @@ def test_tabs_become_the_spaces_a_log_draws() -> None:
     assert not any("\t" in part for part in lines)
     assert all(cell_len(part) <= 60 for part in lines)
     assert squeezed(lines) == squeezed([line.expandtabs()])
+
+
+def test_too_narrow_to_wrap_loses_nothing() -> None:
+    line = HEAD + "漢字" * 10
+    for width in range(4):
+        assert wrapped(line, width, CONSOLE) == [line]
+    assert squeezed(wrapped(line, 4, CONSOLE)) == squeezed([line])

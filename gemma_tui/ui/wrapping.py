@@ -32,9 +32,10 @@ def room(widget: Widget) -> int:
 def wrapped(line: str, width: int, console: Console) -> list[str]:
     """`line` in lines of `width` terminal cells at most, its tabs spaces
     (a log draws them as such, and they take no cell until then); as it is
-    if it fits, or if `width` is not known yet (0)."""
+    if it fits, or if `width` is not known yet (0) or too small to wrap in."""
     line = line.expandtabs()
-    if width <= 0 or cell_len(line) <= width:
+    # Below a few cells a wide character cannot be placed: leave it whole.
+    if width < 4 or cell_len(line) <= width:
         return [line]
     found = _MESSAGE.match(line)
     indent = found.end() if found else 0
