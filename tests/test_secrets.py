@@ -57,7 +57,12 @@ async def test_an_unreachable_server_shows_no_password_on_the_console() -> None:
     app = console(nowhere, runner=True)
     async with app.run_test(size=(100, 30)) as pilot:
         banner = app.query_one("#banner", Banner)
+        # The watcher and the runner each find the database away, in
+        # either order; the banner tells the database's first.
         await until(pilot, lambda: banner.saying("runner"))
+        await until(pilot, lambda: banner.saying("database"))
+        assert banner.board.text.startswith("Database unreachable")
+        await pilot.pause()
         screen = app.export_screenshot()  # an SVG, its spaces escaped
         assert "Database&#160;unreachable" in screen
         assert SECRET not in screen

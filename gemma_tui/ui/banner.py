@@ -13,6 +13,9 @@ from textual.widgets import Static
 
 from gemma_tui.text import one_line
 
+# Sources in the order the banner tells them; others in between.
+_ORDER = {"leave": -2, "database": -1}
+
 
 class Board:
     """What the banners say, by source."""
@@ -35,7 +38,10 @@ class Board:
 
     @property
     def text(self) -> str:
-        return " │ ".join(self._said.values())
+        # The line is cut at the terminal's edge: what is most wrong first,
+        # whichever source said it first.
+        said = sorted(self._said.items(), key=lambda item: _ORDER.get(item[0], 0))
+        return " │ ".join(text for _, text in said)
 
     def pin(self, banner: Banner) -> None:
         if banner not in self._banners:
