@@ -17,7 +17,6 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import ScreenStackError
@@ -154,7 +153,10 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         self._runner_done.set()  # cleared while a hosted runner is started
         self._leaving = False
         drain_wait = self._runner_settings.drain_grace + EXIT_MARGIN
-        self._exit_guard = ExitGuard(self._runner_done, drain_wait)
+        self._exit_guard = ExitGuard(
+            self._runner_done, drain_wait, self._guard_signalled
+        )
+        self._signal_loop: asyncio.AbstractEventLoop | None = None  # once running
         self._caught: int | None = None  # SIGHUP or SIGTERM, once one came
         self._screen_up = False  # the screen is up
         self.board = Board()
@@ -170,6 +172,8 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         # and the workers' first messages need them.
         if not self._run_runner:
             self._view.locks.without_runner()
+        # Up first, then the look: a signal between the two is left to
+        # `_signalled`, which comes after.
         self._screen_up = True
         if self._caught is not None:
             # Signalled while the screen came up.
@@ -521,7 +525,7 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
             timeout = self._runner_settings.drain_grace + EXIT_MARGIN
         return self._runner_done.wait(timeout)
 
-    def _catch_signals(self, loop: asyncio.AbstractEventLoop) -> dict[int, Any]:
+    def _catch_signals(self) -> dict[int, Any]:
         """Takes SIGHUP (an SSH session dropped) and SIGTERM (a service
         manager, kill), which Textual leaves alone: without these the
         process dies with its imports left running until some runner
@@ -530,22 +534,21 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         for number in (signal.SIGHUP, signal.SIGTERM):
             # Not the loop's handlers: these run even while the loop is
             # stuck writing to a terminal that is gone, and before the
-            # screen is up.
-            handler = partial(self._on_signal, loop)
+            # screen is up. They only tell the exit guard.
             with contextlib.suppress(ValueError):  # not the main thread
-                replaced[number] = signal.signal(number, handler)
+                replaced[number] = signal.signal(number, self._on_signal)
         return replaced
 
-    def _on_signal(
-        self, loop: asyncio.AbstractEventLoop, number: int, frame: object
-    ) -> None:
-        # In the main thread, between two steps of whatever it was doing:
-        # no logging (it may hold the logging lock), just hand over.
-        self._stop.set()
-        self._exit_guard.arm(128 + number)
+    def _on_signal(self, number: int, frame: object) -> None:
+        self._exit_guard.signalled(number)
+
+    def _guard_signalled(self, number: int) -> None:
+        # In the exit guard's thread.
         self._caught = number
-        with contextlib.suppress(RuntimeError):  # the loop has closed
-            loop.call_soon_threadsafe(self._signalled)
+        self._stop.set()
+        if self._signal_loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                self._signal_loop.call_soon_threadsafe(self._signalled)
 
     def _signalled(self) -> None:
         # The terminal may be gone: leave the screen now; the host waits
@@ -562,7 +565,9 @@ class ConsoleApp(ViewingApp, EnqueueingApp):
         # Returns what `exit` was given, as Textual's own does.
         replaced = {}
         if not options.get("headless"):
-            replaced = self._catch_signals(asyncio.get_running_loop())
+            self._signal_loop = asyncio.get_running_loop()
+            self._exit_guard.start()
+            replaced = self._catch_signals()
         try:
             return await super().run_async(**options)
         finally:

@@ -3,8 +3,8 @@
 After SIGHUP or SIGTERM the console leaves its screen and the hosted runner
 drains. Leaving the screen writes to the terminal through Textual's output
 thread; with the terminal gone that can block for good, and a console that
-never ends holds its imports' sessions open. Once armed, the guard (a
-daemon thread) waits for the runner to drain, or to have had its time,
+never ends holds its imports' sessions open. Told of a signal, the guard
+(a daemon thread) waits for the runner to drain, or to have had its time,
 and then a little more for the screen to close; if it has not, it ends the
 process. Once the screen has closed, the guard stands down, and what the
 host does next (stopping its own server, say) takes the time it needs.
@@ -18,6 +18,7 @@ import os
 import sys
 import termios
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -34,37 +35,49 @@ SCREEN_RESET = (
 
 
 class ExitGuard:
-    """Ends the process if the screen has not closed within `drain_wait`
-    (less, once `drained` is set) and `ui_grace` after a signal."""
+    """Once told of a signal, ends the process if the screen has not
+    closed within `drain_wait` (less, once `drained` is set) and
+    `ui_grace` after; first it calls `on_signal` with the signal's number,
+    in its own thread."""
 
     def __init__(
         self,
         drained: threading.Event,
         drain_wait: float,
+        on_signal: Callable[[int], None],
         ui_grace: float = UI_GRACE,
     ) -> None:
         self._drained = drained
         self._drain_wait = drain_wait
+        self._on_signal = on_signal
         self._ui_grace = ui_grace
         self._closed = threading.Event()
-        self._armed = False
+        # A signal handler may interrupt the main thread while it holds
+        # any lock (an Event's, the one that starts threads): the handler
+        # only writes a byte here, and the guard's thread does the rest.
+        self._signals, self._tell = os.pipe()
         # Read before the UI makes the terminal raw, to give them back.
         self._modes = _terminal_modes()
 
-    def arm(self, status: int) -> None:
-        """Starts the wait; the process ends with `status` if it runs out."""
-        if self._armed:
-            return
-        self._armed = True
-        threading.Thread(
-            target=self._end_when_stuck, args=(status,), name="exit-guard", daemon=True
-        ).start()
+    def start(self) -> None:
+        """Starts the guard's thread, which waits to be told of a signal."""
+        threading.Thread(target=self._guard, name="exit-guard", daemon=True).start()
+
+    def signalled(self, number: int) -> None:
+        """Tells the guard of signal `number`; safe in a signal handler."""
+        with contextlib.suppress(OSError):
+            os.write(self._tell, bytes([number]))
 
     def stand_down(self) -> None:
         """The screen has closed: the guard ends nothing."""
         self._closed.set()
 
-    def _end_when_stuck(self, status: int) -> None:
+    def _guard(self) -> None:
+        told = os.read(self._signals, 1)
+        if not told or self._closed.is_set():
+            return
+        number = told[0]
+        self._on_signal(number)
         if not self._drained.wait(self._drain_wait):
             log.warning("the runner did not stop in time; recovery will requeue")
         if self._closed.wait(self._ui_grace):
@@ -72,7 +85,7 @@ class ExitGuard:
         log.warning("the screen did not close in time; ending the process")
         logging.shutdown()
         self._give_back_terminal()
-        os._exit(status)
+        os._exit(128 + number)
 
     def _give_back_terminal(self) -> None:
         # Typed lines echo again in a terminal that is still there; one
