@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.message import Message
+from textual.pilot import Pilot
 
 from gemma_tui.db import Connection
 from gemma_tui.queue.imports import logs_of
 from gemma_tui.ui import messages
+from gemma_tui.ui.app import ConsoleApp
 from gemma_tui.ui.confirm import Confirm, pause_dialog
 from gemma_tui.ui.detail import DetailScreen
 from gemma_tui.ui.panes import FailedTable, QueuedTable
@@ -24,6 +28,19 @@ def count(conn: Connection) -> int:
     row = conn.execute("SELECT count(*) FROM import.imports").fetchone()
     assert row is not None
     return int(row[0])
+
+
+async def failed_detail_of(app: ConsoleApp, pilot: Pilot[Any]) -> DetailScreen:
+    """Opens the one failed import's detail from the Failed pane."""
+    pane = app.query_one("#failed", FailedTable)
+    await until(pilot, lambda: pane.row_count == 1)
+    pane.focus()
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+    screen = app.screen
+    assert isinstance(screen, DetailScreen)
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
 
 
 async def test_r_on_a_failed_import_queues_it_again_after_yes(
@@ -130,14 +147,7 @@ async def test_the_detail_offers_retry_only_on_a_failed_import(
     failed = add_import(conn, "failed")
     app = console(dsn)
     async with app.run_test(size=(100, 30)) as pilot:
-        pane = app.query_one("#failed", FailedTable)
-        await until(pilot, lambda: pane.row_count == 1)
-        pane.focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        screen = app.screen
-        assert isinstance(screen, DetailScreen)
-        await until(pilot, lambda: screen.detail is not None)
+        await failed_detail_of(app, pilot)
         assert app.check_action("retry_import", ()) is True
         assert app.check_action("cancel_import", ()) is False
         await pilot.press("c")
@@ -220,14 +230,7 @@ async def test_a_and_d_on_a_detail_decide_the_import_shown(
         await until(pilot, lambda: state_of(conn, older) == "reviewed")
         await pilot.press("escape")
 
-        pane = app.query_one("#failed", FailedTable)
-        await until(pilot, lambda: pane.row_count == 1)
-        pane.focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        failed_detail = app.screen
-        assert isinstance(failed_detail, DetailScreen)
-        await until(pilot, lambda: failed_detail.detail is not None)
+        await failed_detail_of(app, pilot)
         assert app.check_action("accept", ()) is False
         assert app.check_action("decline", ()) is False
         await leave(pilot)
