@@ -94,13 +94,13 @@ def test_a_batch_written_again_after_a_lost_answer_doubles_nothing(
     lines_sent: list[int] = []
 
     def write(
-        store_conn: Connection, lines: list[Line], endings: list[Ending]
+        store_conn: Connection, items: list[Line | Ending]
     ) -> list[tuple[Any, ...]]:
-        lines_sent.append(len(lines))
+        lines_sent.append(sum(isinstance(item, Line) for item in items))
         if len(lines_sent) == 1:
             entered.set()
             gate.wait(timeout=10)  # holds the first batch: the next one waits
-        rows = write_batch(store_conn, lines, endings)
+        rows = write_batch(store_conn, items)
         if len(lines_sent) == 2:
             raise psycopg.OperationalError("the commit's answer was lost")
         return rows
@@ -145,7 +145,7 @@ def test_a_refused_outcome_or_line_leaves_the_rest_of_its_batch(
         Line(accepted, "info", "said too"),
     ]
     endings = [ending(refused, retry=True), ending(accepted)]
-    rows = write_batch(conn, lines, endings)
+    rows = write_batch(conn, [*lines, *endings])
     assert [(item, retry_id) for item, retry_id, _ in rows] == [
         (-2, None),
         (1, None),
@@ -173,3 +173,45 @@ def test_storing_an_outcome_the_database_refuses_fails(
     with bookkeeper(dsn) as keeper, pytest.raises(StoreFailed, match="check"):
         keeper.store(ending(import_id))
     assert state_of(conn, import_id) == "running"
+
+
+def test_a_batch_keeps_the_order_its_items_came_in(conn: Connection) -> None:
+    """Written at once, a batch's log rows follow the order of its items,
+    an outcome's own lines where the outcome stands; an outcome for an
+    import no longer running writes nothing."""
+    first, second, third, other = running_imports(conn, 4)
+    conn.execute("UPDATE import.imports SET state = 'queued' WHERE id = %s", [other])
+    rows = write_batch(
+        conn,
+        [
+            Line(first, "info", "first says"),
+            ending(first),
+            Line(second, "info", "second says"),
+            ending(second, retry=True),
+            ending(other),
+            Line(third, "info", "third says"),
+        ],
+    )
+    [retry] = queued_after(conn, other)
+    assert rows == [(1, None, None), (2, retry["id"], None), (3, None, None)]
+    logged = conn.execute(
+        "SELECT import_id, msg FROM import.import_logs ORDER BY seq"
+    ).fetchall()
+    assert logged == [
+        (first, "first says"),
+        (first, f"accepted #{first}"),
+        (second, "second says"),
+        (second, f"failed #{second}"),
+        (third, "third says"),
+    ]
+    states = [state_of(conn, i) for i in (first, second, third, other)]
+    assert states == ["accepted", "failed", "running", "queued"]
+
+
+def test_two_outcomes_for_one_import_in_a_batch_apply_once(conn: Connection) -> None:
+    """The first applies, the second finds the import no longer running."""
+    [import_id] = running_imports(conn, 1)
+    rows = write_batch(conn, [ending(import_id), ending(import_id)])
+    assert rows == [(1, None, None), (2, None, None)]
+    assert log_of(conn, import_id) == [("info", f"accepted #{import_id}")]
+    assert state_of(conn, import_id) == "accepted"

@@ -5,8 +5,8 @@ outcomes wait when it is free go to the database in one round trip and one
 transaction (import.store_batch), so a busy runner pays one round trip and
 one flush to disk for many imports. A job that logs a line goes on at once;
 whoever stores an outcome waits for its commit. The thread takes them in
-the order they came, so an import's lines are never written after its
-final state.
+the order they came and the log keeps that order, so an import's lines are
+never written after its final state.
 
 Each outcome is written as import.store_outcome writes it, conditional on
 the import still running for its runner, so a batch written again after a
@@ -95,7 +95,8 @@ class _Pending:
 _Item = Line | _Pending
 
 
-Write = Callable[[Connection, list[Line], list[Ending]], list[tuple[Any, ...]]]
+# Writes lines and outcomes, given in the order they came.
+Write = Callable[[Connection, list[Line | Ending]], list[tuple[Any, ...]]]
 
 
 class Bookkeeper:
@@ -117,7 +118,6 @@ class Bookkeeper:
         self._items: queue.Queue[_Item | None] = queue.Queue(maxsize=MAX_WAITING)
         self._lock = threading.Lock()
         self._closed = False
-        self._held: _Item | None = None  # the next batch's first item
         self._thread = threading.Thread(
             target=self._run, name="bookkeeper", daemon=True
         )
@@ -167,7 +167,7 @@ class Bookkeeper:
 
     def _run(self) -> None:
         while True:
-            item, self._held = self._held or self._items.get(), None
+            item = self._items.get()
             if item is None:
                 return
             batch = [item]
@@ -179,9 +179,7 @@ class Bookkeeper:
                 return
 
     def _gather(self, batch: list[_Item]) -> bool:
-        """Adds what else waits, within the limits; True if the end came.
-        A batch writes its lines before its outcomes, so a line that comes
-        after an outcome waits for the next batch."""
+        """Adds what else waits, within the limits; True if the end came."""
         outcomes = sum(isinstance(item, _Pending) for item in batch)
         while outcomes < MAX_OUTCOMES and len(batch) < MAX_LINES:
             try:
@@ -190,9 +188,6 @@ class Bookkeeper:
                 return False
             if item is None:
                 return True
-            if outcomes and isinstance(item, Line):
-                self._held = item
-                return False
             batch.append(item)
             outcomes += isinstance(item, _Pending)
         return False
@@ -220,13 +215,15 @@ class Bookkeeper:
         lines = [item for item in batch if isinstance(item, Line)]
         waiting = [item for item in batch if isinstance(item, _Pending)]
         pending = [item for item in waiting if item.ending is not None]
-        endings = [item.ending for item in pending if item.ending is not None]
-        unsent = [lines]
+        items = [_written(item) for item in batch]
+        unsent = [[item for item in items if item is not None]]
+        outcomes_only: list[Line | Ending] = [
+            item for item in unsent[0] if isinstance(item, Ending)
+        ]
 
         def write(conn: Connection) -> list[tuple[Any, ...]]:
             # Lines go with the first attempt only.
-            sent = unsent.pop() if unsent else []
-            return self._write_batch(conn, sent, endings)
+            return self._write_batch(conn, unsent.pop() if unsent else outcomes_only)
 
         try:
             rows = store("", None, self._retry, self._stop, write, pool=self._pool)
@@ -262,23 +259,37 @@ class Bookkeeper:
         written.failure = failure
 
 
-def write_batch(
-    conn: Connection, lines: list[Line], endings: list[Ending]
-) -> list[tuple[Any, ...]]:
-    """Writes lines, then outcomes, in one transaction (import.store_batch)."""
-    batch = {
-        "lines": [
-            {"import_id": line.import_id, "level": line.level, "msg": line.message}
-            for line in lines
-        ],
-        "outcomes": [_outcome_fields(ending) for ending in endings],
-    }
+def _written(item: _Item) -> Line | Ending | None:
+    """What of an item goes to the database: a line, or an outcome; a
+    flush writes nothing of its own."""
+    return item if isinstance(item, Line) else item.ending
+
+
+def write_batch(conn: Connection, items: list[Line | Ending]) -> list[tuple[Any, ...]]:
+    """Writes lines and outcomes, given in the order they came, in one
+    transaction (import.store_batch)."""
+    lines: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    for at, item in enumerate(items):
+        if isinstance(item, Line):
+            lines.append(
+                {
+                    "at": at,
+                    "import_id": item.import_id,
+                    "level": item.level,
+                    "msg": item.message,
+                }
+            )
+        else:
+            outcomes.append(_outcome_fields(at, item))
+    batch = {"lines": lines, "outcomes": outcomes}
     params = {"batch": json.dumps(batch, ensure_ascii=False)}
     return conn.execute(_Q["store_batch"], params).fetchall()
 
 
-def _outcome_fields(ending: Ending) -> dict[str, Any]:
+def _outcome_fields(at: int, ending: Ending) -> dict[str, Any]:
     return {
+        "at": at,
         "target": ending.target,
         "holder": ending.holder,
         "drop_it": ending.remove,
