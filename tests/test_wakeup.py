@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gemma_tui.db import Connection
+from gemma_tui.db import Connection, connect
 from gemma_tui.queue.events import RunnerTrouble
 from tests.engine import (
     FAST,
@@ -80,3 +80,28 @@ def test_an_import_coming_due_wakes_the_runner(dsn: str, conn: Connection) -> No
         wait_until(lambda: listening(handle))
         soon = submit(conn, OK, due=datetime.now(UTC) + timedelta(seconds=7))
         assert wait_until(lambda: settled(conn, soon)) == {soon: "pending"}
+
+
+def freed_notes(conn: Connection, listener: Connection, runner: int) -> list[str]:
+    """What a runner that frees dependency locks tells a listener."""
+    conn.execute(
+        "SELECT import.unlock_dependencies('{}', '{}'), import.tell_freed(%s)",
+        (runner,),
+    )
+    return [note.payload for note in listener.notifies(timeout=0.5, stop_after=1)]
+
+
+def test_freed_locks_are_told_only_where_another_runner_is(
+    dsn: str, conn: Connection
+) -> None:
+    """A runner alone on its database tells nobody what it frees: only its
+    own listener would hear it. With a second runner, it tells."""
+    alone = conn.execute(
+        "INSERT INTO import.runners (host, pid) VALUES ('here', 1) RETURNING id"
+    ).fetchone()
+    assert alone is not None
+    with connect(dsn) as listener:
+        listener.execute("LISTEN gemma_tui_dependencies")
+        assert freed_notes(conn, listener, alone[0]) == []
+        conn.execute("INSERT INTO import.runners (host, pid) VALUES ('there', 2)")
+        assert freed_notes(conn, listener, alone[0]) == [str(alone[0])]

@@ -79,7 +79,7 @@ SELECT import.lock_dependencies(%(spec)s);
 -- name: unlock_dependencies
 -- Runners waiting for what was freed try again.
 SELECT import.unlock_dependencies(%(exclusive)s::bigint[], %(shared)s::bigint[]),
-       pg_notify('gemma_tui_dependencies', %(runner)s::text);
+       import.tell_freed(%(runner)s);
 
 -- name: requeue_orphans
 -- Imports left running by runners that are gone: their liveness lock is
