@@ -271,10 +271,6 @@ class Runner:
             # nothing held here: what was available is still free.
             self.locks.acquire(claim.id, self._deps[claim.kind])
             self._start(claim, self.registry[claim.kind], executor)
-        if claims:
-            # Lets the workers just given an import take the interpreter
-            # now, not when this thread next waits for the server.
-            time.sleep(0)
         taken = Counter(claim.kind for claim in claims)
         limited = len(chosen) < len(kinds) or any(
             taken[kind] >= room[kind] for kind in taken
