@@ -215,3 +215,21 @@ def test_two_outcomes_for_one_import_in_a_batch_apply_once(conn: Connection) -> 
     assert rows == [(1, None, None), (2, None, None)]
     assert log_of(conn, import_id) == [("info", f"accepted #{import_id}")]
     assert state_of(conn, import_id) == "accepted"
+
+
+def test_only_a_batch_with_an_outcome_waits_for_the_disk(conn: Connection) -> None:
+    """Lines alone commit as the session does (without waiting, in a
+    runner); a batch holding an outcome waits for the disk."""
+    [import_id] = running_imports(conn, 1)
+
+    def flush_after(items: list[Line | Ending]) -> str:
+        with conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = off")
+            write_batch(conn, items)
+            row = conn.execute("SELECT current_setting('synchronous_commit')")
+            setting = row.fetchone()
+        assert setting is not None
+        return str(setting[0])
+
+    assert flush_after([Line(import_id, "info", "alone")]) == "off"
+    assert flush_after([Line(import_id, "info", "with"), ending(import_id)]) == "on"

@@ -96,7 +96,10 @@ DECLARE
     items bigint[];
     retries bigint[];
 BEGIN
-    PERFORM set_config('synchronous_commit', 'on', true);
+    -- Only outcomes wait for the disk (see gemma_tui.queue.execution).
+    IF json_array_length(batch -> 'outcomes') > 0 THEN
+        PERFORM set_config('synchronous_commit', 'on', true);
+    END IF;
     BEGIN
         SELECT coalesce(array_agg(s.item ORDER BY s.item), '{}'),
                coalesce(array_agg(s.retry_id ORDER BY s.item), '{}')
