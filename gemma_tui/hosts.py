@@ -32,6 +32,7 @@ def console(
     kinds: Registry,
     notices: tuple[str, ...] = (),
 ) -> int:
+    looks = _checked_console(config)
     where = config.database
     target = resolve(where.dsn, where.data_dir, config.origin("database.dsn"))
     reviewer: str | None = getattr(args, "reviewer", None)
@@ -41,6 +42,7 @@ def console(
         read_only(target.dsn) if watch_only else target.dsn,
         kinds,
         config,
+        looks,
         run_runner=not getattr(args, "no_runner", False) and not watch_only,
         reviewer=reviewer,
         watch_only=watch_only,
@@ -78,7 +80,7 @@ def demo(
 
     if args.dsn:
         log.warning("the demo ignores --dsn; it always uses an embedded server")
-    check_terminal()  # before a server starts for nothing
+    looks = _checked_console(config)
     database = open_database(None, config.database.data_dir)
     prepare(database.conn, kinds)
     database.conn.close()
@@ -86,6 +88,7 @@ def demo(
         database.dsn,
         kinds,
         config,
+        looks,
         run_runner=True,
         reviewer="demo_reviewer",
         notices=notices,
@@ -136,10 +139,22 @@ def runner_settings(runner: RunnerConfig, smtp: SmtpConfig) -> RunnerSettings:
     return settings
 
 
+def _checked_console(config: Config) -> tuple[dict[str, str], str | None]:
+    """The console's keymap and theme, its terminal checked too: a bad
+    file or a missing terminal is told before a database is looked for or
+    a server started for nothing."""
+    from gemma_tui.ui.settings import checked_console
+
+    looks = checked_console(config)
+    check_terminal()
+    return looks
+
+
 def _open_console(
     dsn: str,
     kinds: Registry,
     config: Config,
+    looks: tuple[dict[str, str], str | None],
     *,
     run_runner: bool,
     reviewer: str | None,
@@ -148,10 +163,9 @@ def _open_console(
     notices: tuple[str, ...] = (),
 ) -> int:
     from gemma_tui.ui.app import ConsoleApp
-    from gemma_tui.ui.settings import checked_console, watch_settings
+    from gemma_tui.ui.settings import watch_settings
 
-    keymap, theme = checked_console(config)
-    check_terminal()
+    keymap, theme = looks
     _log_to_file()
     app = ConsoleApp(
         dsn,
