@@ -85,14 +85,14 @@ BEGIN
     END LOOP;
 END $$;
 
--- As before (0008_batches.sql), but tries the whole batch at once first;
--- only if that fails is it written item by item, lines before outcomes.
-CREATE OR REPLACE FUNCTION import.store_batch(batch json)
+-- The item by item way of 0008_batches.sql keeps its work under a name of
+-- its own; import.store_batch tries the whole batch at once first.
+ALTER FUNCTION import.store_batch(json) RENAME TO store_batch_item_by_item;
+
+CREATE FUNCTION import.store_batch(batch json)
 RETURNS TABLE (item bigint, retry_id bigint, failure text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    line record;
-    outcome record;
     items bigint[];
     retries bigint[];
 BEGIN
@@ -106,60 +106,11 @@ BEGIN
         INTO items, retries
         FROM import.store_batch_at_once(batch) AS s;
     EXCEPTION WHEN OTHERS THEN
-        items := NULL;
-    END;
-    IF items IS NOT NULL THEN
-        RETURN QUERY
-            SELECT w.item, w.retry_id, NULL::text
-            FROM unnest(items, retries) AS w (item, retry_id);
+        -- Lines before outcomes there: one bad item leaves the rest.
+        RETURN QUERY SELECT * FROM import.store_batch_item_by_item(batch);
         RETURN;
-    END IF;
-    BEGIN
-        INSERT INTO import.import_logs (import_id, kind, msg)
-        SELECT l.import_id, l.level::log_type, l.msg
-        FROM ROWS FROM (json_to_recordset(batch -> 'lines')
-            AS (import_id bigint, level text, msg text))
-            WITH ORDINALITY AS l (import_id, level, msg, n)
-        ORDER BY l.n;
-    EXCEPTION WHEN OTHERS THEN
-        FOR line IN
-            SELECT * FROM ROWS FROM (json_to_recordset(batch -> 'lines')
-                AS (import_id bigint, level text, msg text))
-                WITH ORDINALITY AS l (import_id, level, msg, n)
-            ORDER BY l.n
-        LOOP
-            BEGIN
-                INSERT INTO import.import_logs (import_id, kind, msg)
-                VALUES (line.import_id, line.level::log_type, line.msg);
-            EXCEPTION WHEN OTHERS THEN
-                item := -line.n;
-                retry_id := NULL;
-                failure := SQLERRM;
-                RETURN NEXT;
-            END;
-        END LOOP;
     END;
-    FOR outcome IN
-        SELECT * FROM ROWS FROM (json_to_recordset(batch -> 'outcomes')
-            AS (target bigint, holder int, drop_it boolean, state text,
-                summary text, log_to bigint, levels text[], messages text[],
-                again boolean, tries int, wait interval))
-            WITH ORDINALITY AS o (target, holder, drop_it, state, summary,
-                log_to, levels, messages, again, tries, wait, n)
-        ORDER BY o.n
-    LOOP
-        item := outcome.n;
-        failure := NULL;
-        BEGIN
-            retry_id := import.store_outcome(
-                outcome.target, outcome.holder, outcome.drop_it,
-                outcome.state, outcome.summary, outcome.log_to,
-                outcome.levels, outcome.messages, outcome.again,
-                outcome.tries, outcome.wait);
-        EXCEPTION WHEN OTHERS THEN
-            retry_id := NULL;
-            failure := SQLERRM;
-        END;
-        RETURN NEXT;
-    END LOOP;
+    RETURN QUERY
+        SELECT w.item, w.retry_id, NULL::text
+        FROM unnest(items, retries) AS w (item, retry_id);
 END $$;
