@@ -4,9 +4,11 @@ written twice when a batch is written again."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -233,3 +235,71 @@ def test_only_a_batch_with_an_outcome_waits_for_the_disk(conn: Connection) -> No
 
     assert flush_after([Line(import_id, "info", "alone")]) == "off"
     assert flush_after([Line(import_id, "info", "with"), ending(import_id)]) == "on"
+
+
+def test_a_batch_written_item_by_item_keeps_the_order_too(conn: Connection) -> None:
+    """A line the database refuses sends the batch item by item; the rest
+    is still written in the order it came."""
+    first, second = running_imports(conn, 2)
+    rows = write_batch(
+        conn,
+        [
+            ending(first),
+            Line(second, "info", "after the outcome"),
+            Line(second + 100, "info", "to nobody"),
+        ],
+    )
+    assert [(item, retry_id) for item, retry_id, _ in rows] == [(1, None), (-2, None)]
+    logged = conn.execute("SELECT msg FROM import.import_logs ORDER BY seq")
+    assert [msg for (msg,) in logged] == [f"accepted #{first}", "after the outcome"]
+
+
+def store_batch(conn: Connection, batch: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """import.store_batch called as a runner calls it."""
+    text = json.dumps(batch)
+    return conn.execute("SELECT * FROM import.store_batch(%s)", [text]).fetchall()
+
+
+def test_a_batch_without_places_has_its_lines_first_in_their_order(
+    conn: Connection,
+) -> None:
+    """Runners before places were sent write lines, then outcomes."""
+    first, second = running_imports(conn, 2)
+    lines = [
+        {"import_id": first, "level": "info", "msg": f"L{n:03d}"} for n in range(100)
+    ]
+    outcomes = [
+        {"target": target, "drop_it": False, "state": "accepted", "log_to": target}
+        | {"levels": ["info", "info"], "messages": [f"{target} a", f"{target} b"]}
+        for target in (first, second)
+    ]
+    store_batch(conn, {"lines": lines, "outcomes": outcomes})
+    logged = conn.execute("SELECT msg FROM import.import_logs ORDER BY seq")
+    assert [msg for (msg,) in logged] == [
+        *(f"L{n:03d}" for n in range(100)),
+        *(f"{target} {part}" for target in (first, second) for part in "ab"),
+    ]
+
+
+def test_an_outcome_without_drop_it_is_a_state_as_in_store_outcome(
+    conn: Connection,
+) -> None:
+    [import_id] = running_imports(conn, 1)
+    outcome = {"target": import_id, "state": "accepted", "log_to": import_id}
+    assert store_batch(conn, {"lines": [], "outcomes": [outcome]}) == [(1, None, None)]
+    assert state_of(conn, import_id) == "accepted"
+
+
+def test_lines_for_an_import_the_batch_removes_are_refused(conn: Connection) -> None:
+    """As item by item: the removal of an import whose log the batch also
+    writes to fails; what else the batch says stands."""
+    removed, other = running_imports(conn, 2)
+    removal = replace(ending(removed), remove=True)
+    logging_there = replace(ending(other), log_to=removed)
+    rows = write_batch(conn, [removal, logging_there])
+    assert [(item, failure is None) for item, _, failure in rows] == [
+        (1, False),
+        (2, True),
+    ]
+    assert (state_of(conn, removed), state_of(conn, other)) == ("running", "accepted")
+    assert log_of(conn, removed) == [("info", f"accepted #{other}")]
