@@ -81,6 +81,7 @@ def demo(
     if args.dsn:
         log.warning("the demo ignores --dsn; it always uses an embedded server")
     looks = _checked_console(config)
+    check_terminal()  # before a server starts for nothing
     database = open_database(None, config.database.data_dir)
     prepare(database.conn, kinds)
     database.conn.close()
@@ -140,14 +141,11 @@ def runner_settings(runner: RunnerConfig, smtp: SmtpConfig) -> RunnerSettings:
 
 
 def _checked_console(config: Config) -> tuple[dict[str, str], str | None]:
-    """The console's keymap and theme, its terminal checked too: a bad
-    file or a missing terminal is told before a database is looked for or
-    a server started for nothing."""
+    """The console's keymap and theme: a bad file is told before a
+    database is looked for, or a server started for nothing."""
     from gemma_tui.ui.settings import checked_console
 
-    looks = checked_console(config)
-    check_terminal()
-    return looks
+    return checked_console(config)
 
 
 def _open_console(
@@ -166,6 +164,7 @@ def _open_console(
     from gemma_tui.ui.settings import watch_settings
 
     keymap, theme = looks
+    check_terminal()
     _log_to_file()
     app = ConsoleApp(
         dsn,
