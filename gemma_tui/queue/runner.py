@@ -271,6 +271,12 @@ class Runner:
             # nothing held here: what was available is still free.
             self.locks.acquire(claim.id, self._deps[claim.kind])
             self._start(claim, self.registry[claim.kind], executor)
+        if claims and len(self.running()) == len(claims):
+            # The runner was idle: what it just started gets the
+            # interpreter now, not once this thread has prepared its next
+            # claim. A busy runner does not yield: getting the interpreter
+            # back from the other threads would cost it more.
+            time.sleep(0)
         taken = Counter(claim.kind for claim in claims)
         limited = len(chosen) < len(kinds) or any(
             taken[kind] >= room[kind] for kind in taken
