@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import FrameType
 
 from gemma_tui.config import Config, DatabaseConfig
 from gemma_tui.db import Connection
@@ -86,12 +88,18 @@ def bench(args: argparse.Namespace, where: DatabaseConfig) -> int:
     )
     if args.concurrency:
         settings = replace(settings, concurrency=args.concurrency)
+    # Stopped, it stops its runners and drops its database on the way out.
+    signal.signal(signal.SIGTERM, _leave)
     try:
         figures = measure(resolve(where.dsn, where.data_dir).dsn, settings)
     except psycopg.Error as error:
         raise readable(error) from error
     print(figures.json() if args.json else figures.text())
     return 0
+
+
+def _leave(number: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + number)
 
 
 def init_db(args: argparse.Namespace, db: Database, registry: Registry) -> int:

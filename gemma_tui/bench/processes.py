@@ -7,8 +7,10 @@ them itself.
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import threading
+from multiprocessing.connection import wait
 from types import FrameType
 from typing import Any
 
@@ -29,8 +31,20 @@ def run_runner(dsn: str, concurrency: int, kinds: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, on_term)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_stop_when_gone, args=(parent.sentinel, stop), daemon=True
+        ).start()
     settings = RunnerSettings(max_running=concurrency)
     Runner(dsn, registry(kinds), settings).run(stop)
+
+
+def _stop_when_gone(parent: int, stop: threading.Event) -> None:
+    """Stops the runner once the bench that started it has ended, however
+    it ended (killed, say): a runner left behind would claim for ever."""
+    wait([parent])
+    stop.set()
 
 
 def run_bare_client(dsn: str, kinds: int, ready: Any) -> None:
