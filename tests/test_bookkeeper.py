@@ -281,7 +281,7 @@ def test_a_batch_without_places_has_its_lines_first_in_their_order(
     ]
 
 
-def test_an_outcome_without_drop_it_is_a_state_as_in_store_outcome(
+def test_an_outcome_without_drop_it_changes_the_state(
     conn: Connection,
 ) -> None:
     [import_id] = running_imports(conn, 1)

@@ -8,13 +8,13 @@ whoever stores an outcome waits for its commit. The thread takes them in
 the order they came and the log keeps that order, so an import's lines are
 never written after its final state.
 
-Each outcome is written as import.store_outcome writes it, conditional on
-the import still running for its runner, so a batch written again after a
-lost commit answer changes nothing twice; an outcome or a line that fails
-leaves the rest of the batch standing. A batch that fails for want of a
-connection is tried again like any state that must not be lost
-(gemma_tui.queue.store), but without its lines: they may have been written
-already, and a line is written at most once.
+Each outcome is written conditional on the import still running for its
+runner, so a batch written again after a lost commit answer changes
+nothing twice; an outcome or a line that fails leaves the rest of the
+batch standing. A batch that fails for want of a connection is tried again
+like any state that must not be lost (gemma_tui.queue.store), but without
+its lines: they may have been written already, and a line is written at
+most once.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Line:
 @dataclass(frozen=True, slots=True)
 class Ending:
     """How a run of import `target` by runner `holder` ended, as
-    import.store_outcome takes it."""
+    import.store_batch takes it."""
 
     target: int
     holder: int | None
@@ -134,8 +134,8 @@ class Bookkeeper:
 
     def store(self, ending: Ending) -> int | None:
         """Writes the outcome after everything queued before it. Returns
-        the retry's id; None if there is none, if nothing was written (see
-        import.store_outcome), or if storing gave up."""
+        the retry's id; None if there is none, if nothing was written (the
+        import no longer runs for its runner), or if storing gave up."""
         pending = _Pending(ending)
         self._put(pending)
         pending.done.wait()
@@ -215,11 +215,11 @@ class Bookkeeper:
         lines = [item for item in batch if isinstance(item, Line)]
         waiting = [item for item in batch if isinstance(item, _Pending)]
         pending = [item for item in waiting if item.ending is not None]
-        items = [_written(item) for item in batch]
-        unsent = [[item for item in items if item is not None]]
+        written = [w for item in batch if (w := _written(item)) is not None]
         outcomes_only: list[Line | Ending] = [
-            item for item in unsent[0] if isinstance(item, Ending)
+            w for w in written if isinstance(w, Ending)
         ]
+        unsent = [written]
 
         def write(conn: Connection) -> list[tuple[Any, ...]]:
             # Lines go with the first attempt only.

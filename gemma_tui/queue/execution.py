@@ -33,7 +33,7 @@ from gemma_tui.db.pool import Pool
 from gemma_tui.db.queries import load
 from gemma_tui.errors import GemmaError
 from gemma_tui.queue import mail, rules
-from gemma_tui.queue.bookkeeper import Bookkeeper, Ending
+from gemma_tui.queue.bookkeeper import Bookkeeper, Ending, StoreFailed, write_batch
 from gemma_tui.queue.control import Claim
 from gemma_tui.queue.feedback import ImportLog, sanitised
 from gemma_tui.queue.kinds import Job, Registered, Registry, Unchanged
@@ -194,7 +194,7 @@ def begin_job(import_id: int) -> sql.Composed:
 
 
 def ending_of(claim: Claim, log_id: int, outcome: Outcome, remove: bool) -> Ending:
-    """The outcome as import.store_outcome stores it, with the lines that go
+    """The outcome as import.store_batch stores it, with the lines that go
     with it (into the log of import `log_id`) and any retry."""
     retry = outcome.retry if outcome.retry and outcome.retry.retry else None
     return Ending(
@@ -214,27 +214,17 @@ def ending_of(claim: Claim, log_id: int, outcome: Outcome, remove: bool) -> Endi
 def write_outcome(
     conn: Connection, claim: Claim, log_id: int, outcome: Outcome, remove: bool
 ) -> int | None:
-    """Stores the outcome with its lines and any retry, in one transaction
-    (import.store_outcome). Returns the retry's id; None if there is none,
+    """Stores the outcome with its lines and any retry, in one transaction,
+    as the bookkeeper does. Returns the retry's id; None if there is none,
     or if nothing was written: the outcome was stored before, by a commit
     whose answer was lost, or the import was taken over by another runner
     while this one was taken for gone."""
-    ending = ending_of(claim, log_id, outcome, remove)
-    params = {
-        "id": ending.target,
-        "runner": ending.holder,
-        "remove": ending.remove,
-        "state": ending.state,
-        "summary": ending.summary,
-        "log_id": ending.log_to,
-        "levels": [level for level, _ in ending.lines],
-        "messages": [message for _, message in ending.lines],
-        "retry": ending.retry,
-        "tries": ending.tries,
-        "wait": ending.wait,
-    }
-    row = conn.execute(_Q["store_outcome"], params).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    [(_, retry_id, failure)] = write_batch(
+        conn, [ending_of(claim, log_id, outcome, remove)]
+    )
+    if failure is not None:
+        raise StoreFailed(failure)
+    return None if retry_id is None else int(retry_id)
 
 
 def _failure(claim: Claim, error: BaseException) -> Outcome:

@@ -31,8 +31,8 @@ BEGIN
                 AS (at int, import_id bigint, level text, msg text))
                 WITH ORDINALITY AS l (at, import_id, level, msg, n)
         ),
-        -- Conditional on the import still running for the runner, as in
-        -- import.store_outcome.
+        -- Conditional on the import still running for the runner: a batch
+        -- written again after a lost commit answer changes nothing twice.
         updated AS (
             UPDATE import.imports i
             SET state = o.state::import_state, summary = o.summary,
@@ -161,3 +161,8 @@ BEGIN
         END;
     END LOOP;
 END $$;
+
+-- Nothing calls it any more: import.store_batch_at_once does its work.
+DROP FUNCTION import.store_outcome(
+    bigint, int, boolean, text, text, bigint, text[], text[], boolean, int,
+    interval);

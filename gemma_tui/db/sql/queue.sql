@@ -148,13 +148,6 @@ DELETE FROM import.runners WHERE id = %(runner)s;
 INSERT INTO import.import_logs (import_id, kind, msg)
 VALUES (%(id)s, %(level)s, %(msg)s);
 
--- name: store_outcome
--- See import.store_outcome.
-SELECT import.store_outcome(
-    %(id)s, %(runner)s, %(remove)s, %(state)s, %(summary)s, %(log_id)s,
-    %(levels)s::text[], %(messages)s::text[], %(retry)s, %(tries)s, %(wait)s
-);
-
 -- name: store_batch
 -- See import.store_batch.
 SELECT item, retry_id, failure FROM import.store_batch(%(batch)s::json);
